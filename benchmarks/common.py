@@ -1,0 +1,48 @@
+"""Shared helpers for the benchmark scripts: a timer, a Rich table, a JSON report with the machine's facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def time_ms(function, repeats: int = 30, warmup: int = 3) -> float:
+    """Median wall time of ``function()`` in milliseconds."""
+    for _ in range(warmup):
+        function()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
+def machine() -> dict:
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+            "python": platform.python_version(), "machine": platform.machine()}
+
+
+def report(name: str, title: str, rows: list[dict], columns: list[str], out: Path | None = None) -> Path:
+    """Print ``rows`` as a table and write them (with the machine's facts) to ``results/<name>.json``."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if column == columns[0] else "right")
+    for row in rows:
+        table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+    Console(width=160).print(table)
+    out = out or RESULTS / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"benchmark": name, "machine": machine(), "rows": rows}, indent=2))
+    print(f"wrote {out}")
+    return out

@@ -1,0 +1,172 @@
+"""Datasets (through torchvision's classes) and image files (through Pillow).
+
+Images inside jigsaw are float tensors in ``[0, 1]``: a dataset is ``(N, 1, 28, 28)``, an image file ``(C, H, W)``
+with ``C = 1`` (grayscale) or ``C = 3`` (RGB).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import Tensor
+from torchvision import datasets
+
+from jigsaw.errors import JigsawError
+
+DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
+DEFAULT_DATA_DIR = "data"
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The dataset root: ``path`` if given, else ``$JIGSAW_DATA``, else ``./data``."""
+    return Path(path or os.environ.get("JIGSAW_DATA") or DEFAULT_DATA_DIR)
+
+
+def _unpack_offline_copies(raw_folder: Path) -> None:
+    """Unpack ``*.gz`` files that a user copied into ``raw/`` so torchvision does not try to download them.
+
+    torchvision only accepts its own compressed files (by md5); a re-compressed copy with the same content, such as
+    Debian's FashionMNIST, would otherwise trigger a download.
+    """
+    for archive in sorted(raw_folder.glob("*.gz")):
+        target = archive.with_suffix("")
+        if target.exists():
+            continue
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with gzip.open(archive, "rb") as src, open(partial, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except (OSError, EOFError) as error:
+            partial.unlink(missing_ok=True)
+            raise JigsawError(f"cannot unpack {archive}: {error}") from None
+        partial.replace(target)
+
+
+def load_dataset(name: str, train: bool, root: str | os.PathLike | None = None,
+                 download: bool = True) -> tuple[Tensor, Tensor]:
+    """Load a whole split into memory.
+
+    Returns:
+        ``(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64)``.
+    """
+    if name not in DATASETS:
+        raise JigsawError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    cls = DATASETS[name]
+    root = data_dir(root)
+    raw_folder = root / cls.__name__ / "raw"
+    if raw_folder.is_dir():
+        _unpack_offline_copies(raw_folder)
+    try:
+        dataset = cls(str(root), train=train, download=download)
+    except (RuntimeError, OSError) as error:
+        files = ", ".join(filename for filename, _ in cls.resources)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise JigsawError(
+            f"{cls.__name__} is not in {raw_folder} and could not be downloaded ({reason}); "
+            f"put {files} there, or point --data-dir / JIGSAW_DATA at a folder that has them"
+        ) from None
+    images = dataset.data.unsqueeze(1).float().div_(255.0)
+    return images, dataset.targets.long()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Image files
+# --------------------------------------------------------------------------------------------------------------------
+def read_image(path: str | os.PathLike) -> Tensor:
+    """Read an image file as ``(C, H, W)`` float32 in ``[0, 1]``: ``C = 1`` for grayscale, 3 for anything else.
+
+    Alpha is dropped; palette and 16-bit images are converted.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise JigsawError(f"{path}: no such file")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            grayscale = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            converted = image.convert("L" if grayscale else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise JigsawError(f"{path}: not a readable image ({error})") from None
+    array = np.asarray(converted, dtype=np.float32) / 255.0
+    tensor = torch.from_numpy(array.copy())
+    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+def to_pil(image: Tensor) -> Image.Image:
+    """``(C, H, W)`` or ``(H, W)`` float in ``[0, 1]`` -> 8-bit Pillow image (grayscale or RGB)."""
+    if image.dim() == 3 and image.shape[0] == 1:
+        image = image[0]
+    array = (image.detach().cpu().clamp(0, 1) * 255.0).round().to(torch.uint8)
+    if array.dim() == 3:
+        array = array.permute(1, 2, 0)
+    return Image.fromarray(array.numpy())
+
+
+IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
+def check_writable(path: str | os.PathLike, force: bool) -> Path:
+    """Refuse an output path that exists (unless ``force``) or whose folder is missing, before any work is done."""
+    path = Path(path)
+    if not path.name:
+        raise JigsawError(f"{path} is not a file name")
+    if path.exists() and not force:
+        raise JigsawError(f"{path} already exists; pass --force to overwrite it")
+    if path.is_dir():
+        raise JigsawError(f"{path} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise JigsawError(f"folder {path.parent} does not exist")
+    return path
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(temp_path)`` and rename the result onto ``path``, so a crash never leaves half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def check_image_output(path: str | os.PathLike, force: bool) -> Path:
+    """:func:`check_writable`, and the suffix must name an image format we can write."""
+    path = check_writable(path, force)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise JigsawError(f"{path}: unsupported image type; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+    return path
+
+
+def write_image(image: Tensor, path: str | os.PathLike, force: bool = False, metadata: dict | None = None) -> Path:
+    """Write ``(C, H, W)`` in ``[0, 1]`` as an 8-bit image file; the format follows the suffix.
+
+    ``metadata`` (PNG only) is stored as text chunks: for example the tile grid of a puzzle, never its solution.
+    """
+    path = check_image_output(path, force)
+    fmt = IMAGE_SUFFIXES[path.suffix.lower()]
+    pil = to_pil(image)
+    options = {}
+    if metadata and fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in metadata.items():
+            info.add_text(key, str(value))
+        options["pnginfo"] = info
+    atomic_write(path, lambda tmp: pil.save(tmp, format=fmt, **options))
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """Text metadata of a PNG written by :func:`write_image` (empty for other files)."""
+    try:
+        with Image.open(path) as image:
+            return {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
+    except (UnidentifiedImageError, OSError):
+        return {}

@@ -1,0 +1,104 @@
+import pytest
+import torch
+from skimage import data as skdata
+from typer.testing import CliRunner
+
+from jigsaw.cli import app
+from jigsaw.data import read_image, read_metadata, write_image
+from jigsaw.tiles import cut
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A real photograph (scikit-image's astronaut, 512x512 RGB) saved as PNG."""
+    path = tmp_path / "astronaut.png"
+    write_image(torch.from_numpy(skdata.astronaut()).permute(2, 0, 1).float() / 255, path)
+    return path
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def sorted_pixels(image):
+    return sorted(map(tuple, image.flatten(1).t().tolist()))
+
+
+def test_shuffle_pixels_of_a_photo(photo, tmp_path):
+    out = tmp_path / "shuffled.png"
+    result = run("shuffle", photo, out, "--mode", "pixels", "--seed", "0")
+    assert result.exit_code == 0, result.output
+    original, shuffled = read_image(photo), read_image(out)
+    assert shuffled.shape == original.shape and not torch.equal(shuffled, original)
+    assert sorted_pixels(shuffled) == sorted_pixels(original)  # same pixels, colours kept together
+    assert read_metadata(out) == {"jigsaw-mode": "pixels"}
+
+
+def test_shuffle_is_reproducible(photo, tmp_path):
+    for name, seed in [("a.png", 1), ("b.png", 1), ("c.png", 2)]:
+        assert run("shuffle", photo, tmp_path / name, "--seed", seed).exit_code == 0
+    a, b, c = (read_image(tmp_path / n) for n in ("a.png", "b.png", "c.png"))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("option", [["--grid", "4x4"], ["--tile", "128"]])
+def test_shuffle_tiles_of_a_photo(photo, tmp_path, option):
+    out = tmp_path / "tiles.png"
+    result = run("shuffle", photo, out, "--mode", "tiles", *option)
+    assert result.exit_code == 0, result.output
+    original, shuffled = read_image(photo), read_image(out)
+    tiles_of = lambda image: sorted(tile.flatten().tolist() for tile in cut(image, 4, 4))
+    assert tiles_of(shuffled) == tiles_of(original) and not torch.equal(shuffled, original)
+    assert read_metadata(out)["jigsaw-grid"] == "4x4"
+
+
+def test_shuffle_an_mnist_digit(mnist_test, tmp_path):
+    digit = tmp_path / "digit.png"
+    write_image(mnist_test[0][0], digit)
+    out = tmp_path / "digit_shuffled.png"
+    assert run("shuffle", digit, out).exit_code == 0
+    shuffled = read_image(out)
+    assert shuffled.shape == (1, 28, 28)
+    assert torch.equal(shuffled.flatten().sort().values, read_image(digit).flatten().sort().values)
+
+
+def test_refuses_to_overwrite_without_force(photo, tmp_path):
+    out = tmp_path / "out.png"
+    out.write_bytes(b"keep me")
+    result = run("shuffle", photo, out)
+    assert result.exit_code == 2 and "--force" in result.output
+    assert out.read_bytes() == b"keep me"
+    assert run("shuffle", photo, out, "--force").exit_code == 0
+    assert read_image(out).shape == (3, 512, 512)
+
+
+ERROR_CASES = [
+    (["missing.png"], "no such file"),
+    (["notes.txt"], "not a readable image"),
+    (["PHOTO", "--mode", "tiles", "--grid", "0x0"], "at least one row"),
+    (["PHOTO", "--mode", "tiles", "--grid", "3x3"], "does not divide"),
+    (["PHOTO", "--mode", "tiles", "--tile", "100"], "does not divide"),
+    (["PHOTO", "--mode", "tiles", "--tile", "1024"], "larger than"),
+    (["PHOTO", "--mode", "tiles", "--grid", "2x2", "--tile", "8"], "not both"),
+    (["PHOTO", "--grid", "2x2"], "only apply to --mode tiles"),
+]
+
+
+@pytest.mark.parametrize("args,message", ERROR_CASES)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(photo, tmp_path, args, message):
+    (tmp_path / "notes.txt").write_text("hello")
+    args = [str(photo) if a == "PHOTO" else (str(tmp_path / a) if a.endswith((".png", ".txt")) else a) for a in args]
+    out = tmp_path / "out.png"
+    result = runner.invoke(app, ["shuffle", args[0], str(out), *args[1:]])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_unsupported_output_type(photo, tmp_path):
+    result = run("shuffle", photo, tmp_path / "out.gif")
+    assert result.exit_code == 2 and "unsupported image type" in result.output
+    assert not (tmp_path / "out.gif").exists()

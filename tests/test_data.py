@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from jigsaw.data import (
+    check_writable,
+    data_dir,
+    load_dataset,
+    read_image,
+    read_metadata,
+    write_image,
+)
+from jigsaw.errors import JigsawError
+
+
+def test_data_dir_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("JIGSAW_DATA", raising=False)
+    assert str(data_dir()) == "data"
+    monkeypatch.setenv("JIGSAW_DATA", str(tmp_path))
+    assert data_dir() == tmp_path
+    assert str(data_dir("elsewhere")) == "elsewhere"
+
+
+def test_mnist_test_split(mnist_test):
+    images, labels = mnist_test
+    assert images.shape == (10_000, 1, 28, 28) and images.dtype == torch.float32
+    assert 0.0 <= images.min() and images.max() == 1.0
+    assert labels.shape == (10_000,) and set(labels.tolist()) == set(range(10))
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
+def test_both_datasets_load_offline(dataset_root, name):
+    images, labels = load_dataset(name, train=True, root=dataset_root, download=False)
+    assert images.shape == (60_000, 1, 28, 28) and labels.shape == (60_000,)
+
+
+def test_missing_dataset_is_one_clear_sentence(tmp_path):
+    with pytest.raises(JigsawError) as info:
+        load_dataset("mnist", train=False, root=tmp_path, download=False)
+    message = str(info.value)
+    assert str(tmp_path / "MNIST" / "raw") in message and "t10k-images-idx3-ubyte.gz" in message
+    assert "\n" not in message
+
+
+def test_unknown_dataset():
+    with pytest.raises(JigsawError, match="unknown dataset"):
+        load_dataset("cifar", train=False)
+
+
+@pytest.mark.parametrize("mode,channels,suffix", [
+    ("L", 1, ".png"), ("RGB", 3, ".png"), ("RGBA", 3, ".png"), ("P", 3, ".png"), ("I;16", 1, ".png"),
+    ("L", 1, ".jpg"), ("RGB", 3, ".jpg"),
+])
+def test_read_image_modes(tmp_path, mode, channels, suffix):
+    array = (np.arange(12 * 10 * 3) % 256).astype(np.uint8).reshape(12, 10, 3)
+    image = Image.fromarray(array).convert(mode)
+    path = tmp_path / f"img{suffix}"
+    image.save(path)
+    tensor = read_image(path)
+    assert tensor.shape == (channels, 12, 10) and tensor.dtype == torch.float32
+    assert 0.0 <= tensor.min() <= tensor.max() <= 1.0
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_png_round_trip_is_exact(tmp_path, channels):
+    image = torch.randint(0, 256, (channels, 9, 13)).float() / 255
+    path = write_image(image, tmp_path / "x.png", metadata={"jigsaw-grid": "3x3"})
+    assert torch.equal(read_image(path), image)
+    assert read_metadata(path) == {"jigsaw-grid": "3x3"}
+
+
+def test_write_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_bytes(b"precious")
+    with pytest.raises(JigsawError, match="--force"):
+        write_image(torch.zeros(1, 4, 4), path)
+    assert path.read_bytes() == b"precious"
+    write_image(torch.zeros(1, 4, 4), path, force=True)
+    assert read_image(path).shape == (1, 4, 4)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.png"]  # no temporary file left behind
+
+
+def test_read_errors(tmp_path):
+    with pytest.raises(JigsawError, match="no such file"):
+        read_image(tmp_path / "missing.png")
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(JigsawError, match="not a readable image"):
+        read_image(tmp_path / "notes.png")
+
+
+def test_check_writable_needs_existing_folder(tmp_path):
+    with pytest.raises(JigsawError, match="does not exist"):
+        check_writable(tmp_path / "no" / "x.png", force=False)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from jigsaw import data, tiles
 from jigsaw.errors import JigsawError
@@ -21,13 +25,32 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+train_app = typer.Typer(help="Train networks: classifiers, index-optimised nets, sortGAN.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 
 
 @app.callback()
 def _root() -> None:
     """Learn and solve permutations with PyTorch: shuffle images, train solvers, solve puzzles."""
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err_console)
+
+
+class Dataset(str, Enum):
+    mnist = "mnist"
+    fashion_mnist = "fashion-mnist"
+
+
+DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root (torchvision layout) [env JIGSAW_DATA, "
+                                                                "else ./data].")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
 
 
 def command(group: typer.Typer, *args, **kwargs):
@@ -70,7 +93,7 @@ def shuffle(
     grid: Annotated[Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles mode: tile side in pixels (instead of --grid).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
     data.check_image_output(out, force)
@@ -88,6 +111,101 @@ def shuffle(
         what = f"{rows}x{cols} tiles"
     data.write_image(shuffled, out, force=force, metadata=metadata)
     console.print(f"shuffled {what} of {image} (seed {seed}) -> {out}", markup=False)
+
+
+@command(train_app, "classifier")
+def train_classifier(
+    out: Annotated[Path, typer.Option(help="Checkpoint file to write.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training images.")] = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
+    from jigsaw.classifier import save_classifier, train_classifier as train
+
+    data.check_writable(out, force)
+    steps = -(-min(limit or 60_000, 60_000) // 128) * epochs
+    with progress_bar() as progress:
+        task = progress.add_task(f"LeNet5 on {dataset.value}", total=steps)
+        log = lambda r: progress.console.print(f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, "
+                                               f"test accuracy {r['test_accuracy']:.4f}", markup=False)
+        model, history = train(dataset.value, epochs, seed, lr=lr, data_root=data_dir, limit=limit,
+                               on_step=lambda: progress.advance(task), on_epoch=log)
+    save_classifier(out, model, dataset.value, seed, history)
+    console.print(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}", markup=False)
+
+
+METRIC_COLUMNS = {"mse": "MSE", "psnr": "PSNR dB", "ssim": "SSIM", "accuracy": "judge acc.",
+                  "retrieval@1": "retrieval@1", "frechet": "Fréchet", "images_per_second": "images/s"}
+
+
+def _check_report_dir(out: Path, force: bool) -> tuple[Path, Path]:
+    metrics_path, grid_path = out / "metrics.json", out / "grid.png"
+    if out.exists() and not out.is_dir():
+        raise JigsawError(f"{out} exists and is not a folder")
+    for path in (metrics_path, grid_path):
+        if path.exists() and not force:
+            raise JigsawError(f"{path} already exists; pass --force to overwrite it")
+    return metrics_path, grid_path
+
+
+@command(app)
+def evaluate(
+    out: Annotated[Path, typer.Option(help="Report folder: metrics.json and grid.png.")],
+    method: Annotated[list[str], typer.Option(help="Solver(s) to evaluate, or 'all'. Repeat for several.")] = ["all"],
+    dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
+    limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
+    knn_k: Annotated[int, typer.Option(min=1, help="k of the knn baseline.")] = 50,
+    judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint [default: bundled].")] = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
+    same-class retrieval@1 and Fréchet distance."""
+    import json
+
+    from jigsaw.classifier import load_judge
+    from jigsaw.evaluation import BASELINES, baseline_solvers, evaluate as run, make_puzzles
+
+    methods = list(BASELINES) if "all" in method else method
+    unknown = [m for m in methods if m not in BASELINES]
+    if unknown:
+        raise JigsawError(f"unknown method {unknown[0]!r}; choose from all, {', '.join(BASELINES)}")
+    metrics_path, grid_path = _check_report_dir(out, force)
+    judge_model = load_judge(dataset.value, judge)
+    puzzles = make_puzzles(dataset.value, limit, seed, data_dir)
+    reference, _ = data.load_dataset(dataset.value, train=False, root=data_dir)
+    solvers = {name: solver for name, solver in baseline_solvers(dataset.value, data_dir, k=knn_k).items()
+               if name in methods}
+    with progress_bar() as progress:
+        task = progress.add_task(f"solving {len(puzzles.labels)} {dataset.value} images", total=len(solvers) + 1)
+        results, outputs = run(solvers, puzzles, judge_model, reference,
+                               on_solver=lambda name: progress.update(task, advance=1, description=name))
+
+    table = Table(title=f"{dataset.value}, {len(puzzles.labels)} test images, shuffle seed {seed}")
+    table.add_column("method")
+    for title in METRIC_COLUMNS.values():
+        table.add_column(title, justify="right")
+    for name, metrics in results.items():
+        speed = "—" if name == "original" else f"{metrics['images_per_second']:,.0f}"
+        table.add_row(name, *(f"{metrics[key]:.4f}" for key in METRIC_COLUMNS if key != "images_per_second"), speed)
+    console.print(table)
+
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"dataset": dataset.value, "images": len(puzzles.labels), "seed": seed, "knn_k": knn_k,
+              "judge": str(judge or "bundled"), "command": " ".join(["jigsaw", *sys.argv[1:]]), "results": results}
+    data.atomic_write(metrics_path, lambda tmp: tmp.write_text(json.dumps(report, indent=2)))
+    first = slice(0, 10)
+    shown = [m for m in solvers if m != "shuffled"]
+    rows = [puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)]
+    data.write_grid(rows, grid_path, force=True)
+    console.print(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})",
+                  markup=False)
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

@@ -175,3 +175,10 @@ def unshuffle_pixels(shuffled: Tensor, perm: Tensor) -> Tensor:
     """Exact inverse of :func:`shuffle_pixels` given its permutation."""
     b, c, h, w = shuffled.shape
     return apply_permutation(shuffled.reshape(b, c, h * w), inverse_permutation(perm)).reshape(b, c, h, w)
+
+
+def is_permutation_of(candidate: Tensor, source: Tensor) -> bool:
+    """True when every image of ``candidate`` ``(B, ...)`` holds exactly the pixel values of the same image of
+    ``source``: the invariant of every pixel-puzzle solver."""
+    a, b = candidate.flatten(1), source.flatten(1)
+    return a.shape == b.shape and torch.equal(a.gather(1, stable_argsort(a)), b.gather(1, stable_argsort(b)))

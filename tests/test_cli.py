@@ -102,3 +102,30 @@ def test_unsupported_output_type(photo, tmp_path):
     result = run("shuffle", photo, tmp_path / "out.gif")
     assert result.exit_code == 2 and "unsupported image type" in result.output
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_evaluate_writes_table_json_grid_and_refuses_to_overwrite(tmp_path, dataset_root):
+    import json
+
+    out = tmp_path / "report"
+    args = ["evaluate", "--out", out, "--limit", 200, "--seed", 0, "--data-dir", dataset_root,
+            "--method", "shuffled", "--method", "knn-1"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "knn-1" in result.output and "PSNR" in result.output
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["images"] == 200 and set(report["results"]) == {"original", "shuffled", "knn-1"}
+    assert report["results"]["knn-1"]["psnr"] > report["results"]["shuffled"]["psnr"] + 2
+    grid = read_image(out / "grid.png")
+    assert grid.shape == (1, 3 * 30 + 2, 10 * 30 + 2)  # rows: original, shuffled, knn-1
+    before = (out / "metrics.json").read_bytes()
+    again = run(*args)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert (out / "metrics.json").read_bytes() == before
+    assert run(*args, "--force").exit_code == 0
+
+
+def test_evaluate_rejects_unknown_method(tmp_path):
+    result = run("evaluate", "--out", tmp_path / "r", "--method", "magic")
+    assert result.exit_code == 2 and "unknown method 'magic'" in result.output
+    assert not (tmp_path / "r").exists()

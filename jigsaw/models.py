@@ -1,0 +1,85 @@
+"""The networks: LeNet5 (MNIST), a small VGG (CIFAR-10), a torchvision ResNet, sortGAN's MLP generator and critic.
+
+Every model is built from a plain config dict (``build_model(kind, **config)``) so a checkpoint can rebuild it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from jigsaw.errors import JigsawError
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 with 'same' padding in the first convolution: 61,706 parameters for 28x28 inputs.
+
+    ``features`` is the 84-d penultimate layer, used as the feature space of the Fréchet distance.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+        self.pool = nn.MaxPool2d(2)
+
+    def features(self, x: Tensor) -> Tensor:
+        """``(B, C, 28, 28)`` -> ``(B, 84)``."""
+        x = self.pool(torch.relu(self.conv1(x)))
+        x = self.pool(torch.relu(self.conv2(x)))
+        x = torch.relu(self.fc1(x.flatten(1)))
+        return torch.relu(self.fc2(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(B, C, 28, 28)`` -> logits ``(B, num_classes)``."""
+        return self.fc3(self.features(x))
+
+
+class SmallVGG(nn.Module):
+    """A VGG-style CIFAR-10 net: three blocks of two 3x3 convolutions with BatchNorm, then one linear layer."""
+
+    def __init__(self, num_classes: int = 10, widths: tuple[int, ...] = (64, 128, 256)):
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels = 3
+        for width in widths:
+            for _ in range(2):
+                layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+                channels = width
+            layers.append(nn.MaxPool2d(2))
+        self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Linear(channels, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.body(x))
+
+
+def resnet18(num_classes: int = 1000) -> nn.Module:
+    """torchvision's ResNet-18, untrained (the large setting, e.g. ImageNet)."""
+    from torchvision.models import resnet18 as build
+
+    return build(weights=None, num_classes=num_classes)
+
+
+def mlp(sizes: list[int], final: nn.Module | None = None, slope: float = 0.2) -> nn.Sequential:
+    """Fully-connected layers of the given sizes with LeakyReLU between them."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.LeakyReLU(slope))
+    if final is not None:
+        layers.append(final)
+    return nn.Sequential(*layers)
+
+
+MODELS = {"lenet5": LeNet5, "vgg": SmallVGG, "resnet18": resnet18}
+
+
+def build_model(kind: str, **config) -> nn.Module:
+    if kind not in MODELS:
+        raise JigsawError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[kind](**config)

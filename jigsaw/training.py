@@ -1,0 +1,81 @@
+"""One supervised training loop for classifiers, whatever the optimizer (Adam, SGD, IndexOptimizer).
+
+Mini-batch order is derived from ``(seed, epoch)``, so a run resumed at an epoch boundary sees the same batches as
+one that never stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+
+
+def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
+    """Index tensors covering ``range(n)`` in a random order, the last batch possibly smaller."""
+    yield from torch.randperm(n, generator=generator).split(batch_size)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 2000) -> float:
+    model.eval()
+    correct = sum(int((model(x).argmax(1) == y).sum()) for x, y in zip(images.split(batch_size),
+                                                                         labels.split(batch_size)))
+    return correct / len(labels)
+
+
+@dataclass
+class Split:
+    images: Tensor
+    labels: Tensor
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, batch_size: int,
+                generator: torch.Generator, on_step: Callable[[], None] | None = None) -> float:
+    """One pass over ``train``; returns the mean training loss."""
+    model.train()
+    total, count = 0.0, 0
+    for index in minibatches(len(train.labels), batch_size, generator):
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(train.images[index]), train.labels[index])
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(index)
+        count += len(index)
+        if on_step is not None:
+            on_step()
+    return total / count
+
+
+def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: Split, epochs: int, seed: int,
+        batch_size: int = 128, scheduler=None, patience: int | None = None, start_epoch: int = 0,
+        history: list[dict] | None = None, on_step: Callable[[], None] | None = None,
+        on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+    """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
+    improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr."""
+    history = list(history or [])
+    for epoch in range(start_epoch, epochs):
+        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), on_step)
+        record = {"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy(model, test.images, test.labels),
+                  "lr": optimizer.param_groups[0]["lr"]}
+        if scheduler is not None:
+            scheduler.step()
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+        if patience is not None and stalled(history, patience):
+            break
+    return history
+
+
+def stalled(history: list[dict], patience: int) -> bool:
+    """True when the best test accuracy is more than ``patience`` epochs old."""
+    best_epoch = max(range(len(history)), key=lambda i: (history[i]["test_accuracy"], -i))
+    return len(history) - 1 - best_epoch >= patience

@@ -1,0 +1,16 @@
+import torch
+
+from jigsaw.models import LeNet5, SmallVGG, build_model, resnet18
+
+
+def test_lenet5_has_61706_parameters_and_84_features():
+    model = LeNet5()
+    assert sum(p.numel() for p in model.parameters()) == 61_706
+    x = torch.rand(4, 1, 28, 28)
+    assert model(x).shape == (4, 10) and model.features(x).shape == (4, 84)
+
+
+def test_vgg_and_resnet_shapes():
+    assert SmallVGG()(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    assert resnet18(num_classes=10)(torch.rand(1, 3, 64, 64)).shape == (1, 10)
+    assert isinstance(build_model("lenet5"), LeNet5)

@@ -1,0 +1,33 @@
+import torch
+
+from jigsaw.models import LeNet5
+from jigsaw.training import Split, accuracy, fit, stalled
+
+
+def test_fit_learns_a_small_subset_and_is_reproducible(mnist_test):
+    images, labels = mnist_test
+    train, test = Split(images[:1000], labels[:1000]), Split(images[5000:6000], labels[5000:6000])
+
+    def run():
+        torch.manual_seed(0)
+        model = LeNet5()
+        history = fit(model, torch.optim.Adam(model.parameters(), lr=3e-3), train, test, epochs=3, seed=0)
+        return model, history
+
+    model, history = run()
+    assert len(history) == 3 and history[-1]["test_accuracy"] > 0.7
+    _, again = run()
+    assert again == history
+
+
+def test_stalled():
+    records = [{"test_accuracy": a} for a in (0.5, 0.9, 0.8, 0.85, 0.9)]
+    assert stalled(records, patience=3) and not stalled(records, patience=4)
+
+
+def test_accuracy_of_a_constant_model():
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    with torch.no_grad():
+        model[1].weight.zero_()
+        model[1].bias.copy_(torch.tensor([1.0, 0.0]))
+    assert accuracy(model, torch.rand(10, 1, 2, 2), torch.tensor([0] * 7 + [1] * 3)) == 0.7

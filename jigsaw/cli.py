@@ -31,6 +31,8 @@ err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 train_app = typer.Typer(help="Train networks: classifiers, index-optimised nets, sortGAN.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+plot_app = typer.Typer(help="Figures from checkpoints.", no_args_is_help=True)
+app.add_typer(plot_app, name="plot")
 
 
 @app.callback()
@@ -137,6 +139,79 @@ def train_classifier(
                                on_step=lambda: progress.advance(task), on_epoch=log)
     save_classifier(out, model, dataset.value, seed, history)
     console.print(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}", markup=False)
+
+
+class Granularity(str, Enum):
+    layer = "layer"
+    out_channel = "out_channel"
+    kernel = "kernel"
+
+
+class Init(str, Enum):
+    normal = "normal"
+    uniform = "uniform"
+    sparse = "sparse"
+
+
+@command(train_app, "index-opt")
+def train_index_opt(
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
+    model: Annotated[str, typer.Option(help="lenet5 (MNIST, FashionMNIST) or vgg (CIFAR-10).")] = "lenet5",
+    dataset: Annotated[str, typer.Option(help="mnist, fashion-mnist or cifar10.")] = "mnist",
+    init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
+    granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,
+    ste: Annotated[bool, typer.Option("--ste/--no-ste", help="Straight-through latent weights, or LaPerm sync.")] = True,
+    sync_every: Annotated[int, typer.Option(min=1, help="Without STE: sync period k in steps.")] = 1,
+    plain: Annotated[bool, typer.Option("--plain", help="Reference: train with the base optimizer alone.")] = False,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
+    lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")] = False,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train a network by permuting its initial weights only (thesis Alg. 1)."""
+    from jigsaw.index_training import Run, RunConfig, train_run
+
+    checkpoint = out / "checkpoint.pt"
+    if resume:
+        run = Run.load(checkpoint)
+        run.config.epochs = max(run.config.epochs, epochs)
+    else:
+        if (checkpoint.exists() or (out / "log.jsonl").exists()) and not force:
+            raise JigsawError(f"{out} already holds a run; pass --resume to continue it or --force to start over")
+        config = RunConfig(model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste,
+                           sync_every=sync_every, plain=plain, lr=lr, epochs=epochs, seed=seed, limit=limit)
+        run = Run(config)
+        (out / "log.jsonl").unlink(missing_ok=True)
+    train_size = min(run.config.limit or 60_000, 60_000 if run.config.dataset != "cifar10" else 50_000)
+    steps = -(-train_size // run.config.batch_size) * (run.config.epochs - len(run.history))
+    with progress_bar() as progress:
+        task = progress.add_task(run.config.describe(), total=steps)
+        log = lambda r: progress.console.print(f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy "
+                                               f"{r['test_accuracy']:.4f}, lr {r['lr']:.2e}", markup=False)
+        history = train_run(run, out, data_dir, on_step=lambda: progress.advance(task), on_epoch=log)
+    best = max(history, key=lambda r: r["test_accuracy"])
+    console.print(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {checkpoint}",
+                  markup=False)
+
+
+@command(plot_app, "weights")
+def plot_weights(
+    checkpoint: Annotated[Path, typer.Argument(help="checkpoint.pt of a `jigsaw train index-opt` run.")],
+    out: Annotated[Path, typer.Option(help="PNG to write.")],
+    force: ForceOption = False,
+) -> None:
+    """Per-layer weight histograms before and after training (thesis Fig. 1.1, A.1, A.2)."""
+    from jigsaw.checkpoint import load_checkpoint
+    from jigsaw.plots import weight_histogram_figure
+
+    data.check_image_output(out, force)
+    payload = load_checkpoint(checkpoint, "index-opt")
+    figure = weight_histogram_figure(payload["meta"]["initial_state_dict"], payload["state_dict"])
+    data.atomic_write(out, lambda tmp: figure.save(tmp, format="PNG"))
+    console.print(f"wrote {out}", markup=False)
 
 
 METRIC_COLUMNS = {"mse": "MSE", "psnr": "PSNR dB", "ssim": "SSIM", "accuracy": "judge acc.",

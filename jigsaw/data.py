@@ -19,7 +19,7 @@ from torchvision import datasets
 
 from jigsaw.errors import JigsawError
 
-DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
+DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
 DEFAULT_DATA_DIR = "data"
 
 
@@ -53,26 +53,30 @@ def load_dataset(name: str, train: bool, root: str | os.PathLike | None = None,
     """Load a whole split into memory.
 
     Returns:
-        ``(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64)``.
+        ``(images (N, C, H, W) float32 in [0, 1], labels (N,) int64)``: ``(N, 1, 28, 28)`` for MNIST and
+        FashionMNIST, ``(N, 3, 32, 32)`` for CIFAR-10.
     """
     if name not in DATASETS:
         raise JigsawError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     cls = DATASETS[name]
     root = data_dir(root)
-    raw_folder = root / cls.__name__ / "raw"
-    if raw_folder.is_dir():
-        _unpack_offline_copies(raw_folder)
+    if name == "cifar10":
+        folder, files = root, cls.filename
+    else:
+        folder, files = root / cls.__name__ / "raw", ", ".join(filename for filename, _ in cls.resources)
+        if folder.is_dir():
+            _unpack_offline_copies(folder)
     try:
         dataset = cls(str(root), train=train, download=download)
     except (RuntimeError, OSError) as error:
-        files = ", ".join(filename for filename, _ in cls.resources)
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise JigsawError(
-            f"{cls.__name__} is not in {raw_folder} and could not be downloaded ({reason}); "
+            f"{name} is not in {folder} and could not be downloaded ({reason}); "
             f"put {files} there, or point --data-dir / JIGSAW_DATA at a folder that has them"
         ) from None
-    images = dataset.data.unsqueeze(1).float().div_(255.0)
-    return images, dataset.targets.long()
+    pixels = torch.as_tensor(dataset.data)
+    images = pixels.unsqueeze(1) if pixels.dim() == 3 else pixels.permute(0, 3, 1, 2)  # CIFAR: (N, H, W, 3)
+    return images.float().div_(255.0).contiguous(), torch.as_tensor(dataset.targets).long()
 
 
 # --------------------------------------------------------------------------------------------------------------------

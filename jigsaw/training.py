@@ -57,12 +57,18 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: Split, epochs: int, seed: int,
         batch_size: int = 128, scheduler=None, patience: int | None = None, start_epoch: int = 0,
         history: list[dict] | None = None, on_step: Callable[[], None] | None = None,
-        on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+        on_epoch: Callable[[dict], None] | None = None,
+        before_eval: Callable[[], None] | None = None) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
-    improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr."""
+    improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr.
+
+    ``before_eval`` runs after each epoch's last step (the LaPerm ablation syncs its weights there, so the network
+    that is measured is a permutation of its initial weights)."""
     history = list(history or [])
     for epoch in range(start_epoch, epochs):
         loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), on_step)
+        if before_eval is not None:
+            before_eval()
         record = {"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy(model, test.images, test.labels),
                   "lr": optimizer.param_groups[0]["lr"]}
         if scheduler is not None:

@@ -129,3 +129,26 @@ def test_evaluate_rejects_unknown_method(tmp_path):
     result = run("evaluate", "--out", tmp_path / "r", "--method", "magic")
     assert result.exit_code == 2 and "unknown method 'magic'" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_train_index_opt_resume_and_plot(tmp_path, dataset_root):
+    out = tmp_path / "run"
+    common = ["--out", out, "--limit", 256, "--data-dir", dataset_root, "--granularity", "kernel"]
+    assert run("train", "index-opt", *common, "--epochs", 1).exit_code == 0
+    again = run("train", "index-opt", *common, "--epochs", 1)
+    assert again.exit_code == 2 and "--resume" in again.output
+    resumed = run("train", "index-opt", *common, "--epochs", 2, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert len((out / "log.jsonl").read_text().splitlines()) == 2
+
+    hist = tmp_path / "hist.png"
+    result = run("plot", "weights", out / "checkpoint.pt", "--out", hist)
+    assert result.exit_code == 0 and read_image(hist).shape[0] == 3
+    assert run("plot", "weights", out / "checkpoint.pt", "--out", hist).exit_code == 2  # no overwrite
+
+
+def test_plot_rejects_a_classifier_checkpoint(tmp_path):
+    from jigsaw.classifier import bundled_judge_path
+
+    result = run("plot", "weights", bundled_judge_path("mnist"), "--out", tmp_path / "h.png")
+    assert result.exit_code == 2 and "expected 'index-opt'" in result.output

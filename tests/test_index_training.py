@@ -1,0 +1,47 @@
+import json
+
+import pytest
+import torch
+
+from jigsaw.errors import JigsawError
+from jigsaw.index_training import Run, RunConfig, train_run
+from jigsaw.permute import to_groups
+
+
+def tiny(**overrides):
+    return RunConfig(**{"epochs": 2, "limit": 256, "seed": 0, **overrides})
+
+
+def test_resume_continues_exactly_where_it_stopped(tmp_path, dataset_root):
+    straight = Run(tiny())
+    train_run(straight, tmp_path / "a", dataset_root)
+
+    first = Run(tiny(epochs=1))
+    train_run(first, tmp_path / "b", dataset_root)
+    resumed = Run.load(tmp_path / "b" / "checkpoint.pt")
+    resumed.config.epochs = 2
+    train_run(resumed, tmp_path / "b", dataset_root)
+
+    assert [r["test_accuracy"] for r in resumed.history] == [r["test_accuracy"] for r in straight.history]
+    assert all(torch.equal(a, b) for a, b in zip(straight.model.state_dict().values(),
+                                                 resumed.model.state_dict().values()))
+    log = [json.loads(line) for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2]
+
+
+def test_laperm_run_ends_each_epoch_on_a_permutation(tmp_path, dataset_root):
+    run = Run(tiny(ste=False, sync_every=7, granularity="kernel", epochs=1))
+    train_run(run, tmp_path, dataset_root)
+    for name, weight in run.model.state_dict().items():
+        if weight.dim() >= 2:
+            after, before = to_groups(weight, "kernel"), to_groups(run.initial_state[name], "kernel")
+            assert torch.equal(after.sort(-1).values, before.sort(-1).values)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"model": "vgg"}, "trains on cifar10"), ({"init": "zeros"}, "unknown init"),
+    ({"granularity": "pixel"}, "unknown granularity"), ({"plain": True, "ste": False}, "do not combine"),
+])
+def test_bad_configs(overrides, message):
+    with pytest.raises(JigsawError, match=message):
+        Run(tiny(**overrides))

@@ -228,6 +228,7 @@ def train_sortgan(
     input: Annotated[GanInput, typer.Option(help="Generator input: shuffled pixels (thesis) or sorted.")] = GanInput.shuffled,
     mse_weight: Annotated[float, typer.Option(help="Weight of the MSE of the re-arranged image.")] = 1.0,
     score_weight: Annotated[float, typer.Option(help="Weight of the MSE of the raw generator output (0: thesis).")] = 0.0,
+    adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")] = None,
@@ -246,7 +247,8 @@ def train_sortgan(
         if (checkpoint.exists() or (out / "log.jsonl").exists()) and not force:
             raise JigsawError(f"{out} already holds a run; pass --resume to continue it or --force to start over")
         training = sortgan.Training(sortgan.SortGANConfig(
-            dataset=dataset.value, input=input.value, mse_weight=mse_weight, score_weight=score_weight, lr=lr,
+            dataset=dataset.value, input=input.value, mse_weight=mse_weight, score_weight=score_weight,
+            adversarial_weight=adversarial_weight, lr=lr,
             label_smoothing=label_smoothing, epochs=epochs, seed=seed, limit=limit))
         (out / "log.jsonl").unlink(missing_ok=True)
     config = training.config
@@ -274,22 +276,55 @@ def _digit_image(path: Path):
     return image
 
 
+class SolveMode(str, Enum):
+    pixels = "pixels"
+    tiles = "tiles"
+
+
 @command(app)
 def solve(
-    puzzle: Annotated[Path, typer.Argument(help="Shuffled image (`jigsaw shuffle --mode pixels` of a 28x28 digit).")],
-    out: Annotated[Path, typer.Option(help="Where to write the recovered image.")],
-    label: Annotated[Optional[int], typer.Option(min=0, max=9, help="Class 0-9; omitted: the discriminator "
+    puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
+    out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
+    mode: Annotated[SolveMode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = SolveMode.pixels,
+    label: Annotated[Optional[int], typer.Option(min=0, max=9, help="Pixels: class 0-9; omitted: the discriminator "
                                                                        "picks the class whose recovery looks most real.")] = None,
-    model: Annotated[Optional[Path], typer.Option(help="sortGAN checkpoint [default: the bundled one for --dataset].")] = None,
-    dataset: Annotated[Dataset, typer.Option(help="Which bundled model to use when --model is not given.")] = Dataset.mnist,
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled for --dataset].")] = None,
+    dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS [default: from the PNG's metadata].")] = None,
+    tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
     force: ForceOption = False,
 ) -> None:
-    """Recover an image from its shuffled pixels with a trained sortGAN."""
+    """Solve a shuffled image: pixels with a trained sortGAN, tiles with the edge-compatibility solver.
+    Both solvers are deterministic: the same puzzle always gives the same answer."""
+    data.check_image_output(out, force)
+    if mode is SolveMode.tiles:
+        _solve_tiles(puzzle, out, grid, tile, force)
+    else:
+        if grid is not None or tile is not None:
+            raise JigsawError("--grid and --tile only apply to --mode tiles")
+        _solve_pixels(puzzle, out, label, model, dataset, force)
+
+
+def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:
+    image = data.read_image(puzzle)
+    if grid is None and tile is None:
+        grid = data.read_metadata(puzzle).get("jigsaw-grid")
+        if grid is None:
+            raise JigsawError(f"{puzzle} does not record its grid; pass --grid ROWSxCOLS or --tile N")
+    rows, cols = _tile_grid(image.shape[1], image.shape[2], grid, tile)
+    with progress_bar() as progress:
+        progress.add_task(f"solving {rows}x{cols} tiles", total=None)
+        solved = tiles.solve_image(image, rows, cols)
+    data.write_image(solved, out, force=force)
+    console.print(f"solved {rows}x{cols} tiles of {puzzle} -> {out}", markup=False)
+
+
+def _solve_pixels(puzzle: Path, out: Path, label: Optional[int], model: Optional[Path], dataset: Dataset,
+                  force: bool) -> None:
     import torch
 
     from jigsaw.sortgan import bundled_solver_path, load_solver
 
-    data.check_image_output(out, force)
     shuffled = _digit_image(puzzle)
     solver, _ = load_solver(model or bundled_solver_path(dataset.value))
     labels = None if label is None else torch.tensor([label])
@@ -338,7 +373,11 @@ def _check_report_dir(out: Path, force: bool) -> tuple[Path, Path]:
 
 @command(app)
 def evaluate(
-    out: Annotated[Path, typer.Option(help="Report folder: metrics.json and grid.png.")],
+    out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
+    mode: Annotated[SolveMode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = SolveMode.pixels,
+    images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images [default: scikit-image's photographs].")] = None,
+    tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
     method: Annotated[list[str], typer.Option(help="Solver(s) to evaluate, or 'all'. Repeat for several.")] = ["all"],
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
@@ -348,10 +387,12 @@ def evaluate(
     data_dir: DataDirOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
-    same-class retrieval@1 and Fréchet distance."""
-    import json
-
+    """Pixels: shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
+    same-class retrieval@1 and Fréchet distance. Tiles: shuffle each image's tiles, solve, and measure direct and
+    neighbour accuracy and time."""
+    if mode is SolveMode.tiles:
+        _evaluate_tiles(out, images, tile, grid, seed, force)
+        return
     from jigsaw.classifier import load_judge
     from jigsaw.evaluation import BASELINES, baseline_solvers, evaluate as run, make_puzzles
 
@@ -382,13 +423,47 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     report = {"dataset": dataset.value, "images": len(puzzles.labels), "seed": seed, "knn_k": knn_k,
               "judge": str(judge or "bundled"), "command": " ".join(["jigsaw", *sys.argv[1:]]), "results": results}
-    data.atomic_write(metrics_path, lambda tmp: tmp.write_text(json.dumps(report, indent=2)))
+    _write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]
     rows = [puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)]
     data.write_grid(rows, grid_path, force=True)
     console.print(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})",
                   markup=False)
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    import json
+
+    data.atomic_write(path, lambda tmp: tmp.write_text(json.dumps(payload, indent=2)))
+
+
+def _evaluate_tiles(out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int,
+                    force: bool) -> None:
+    from jigsaw.evaluation import evaluate_tiles
+
+    metrics_path, _ = _check_report_dir(out, force)
+    if tile is not None and grid is not None:
+        raise JigsawError("give either --grid or --tile, not both")
+    pictures = data.read_image_folder(images) if images is not None else data.skimage_photographs()
+    with progress_bar() as progress:
+        task = progress.add_task("solving", total=len(pictures))
+        rows = evaluate_tiles(pictures, seed, tile=None if grid else (tile or 28),
+                              grid=tiles.parse_grid(grid) if grid else None,
+                              on_image=lambda name: progress.update(task, advance=1, description=name))
+    table = Table(title=f"tile puzzles, shuffle seed {seed}")
+    for column in ("image", "grid", "tiles", "direct", "neighbour", "seconds"):
+        table.add_column(column, justify="left" if column == "image" else "right")
+    for row in rows:
+        table.add_row(row["image"], row["grid"], str(row["tiles"]), f"{row['direct']:.3f}",
+                      f"{row['neighbour']:.3f}", f"{row['seconds']:.2f}")
+    mean = lambda key: sum(r[key] for r in rows) / len(rows)
+    table.add_row("mean", "", "", f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('seconds'):.2f}")
+    console.print(table)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(metrics_path, {"mode": "tiles", "seed": seed, "images": str(images or "scikit-image photographs"),
+                               "command": " ".join(["jigsaw", *sys.argv[1:]]), "results": rows})
+    console.print(f"wrote {metrics_path}", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

@@ -185,3 +185,53 @@ def write_grid(rows: list[Tensor], path: str | os.PathLike, force: bool = False)
     if all(r.shape[1] == 1 for r in rows):
         grid = grid[:1]
     return write_image(grid, path, force=force)
+
+
+SKIMAGE_PHOTOGRAPHS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "hubble_deep_field",
+                       "immunohistochemistry", "coins", "moon")
+
+
+def skimage_photographs() -> dict[str, Tensor]:
+    """The photographs that ship inside scikit-image (no download), as ``(C, H, W)`` tensors in [0, 1]."""
+    from skimage import data as samples
+
+    photos = {}
+    for name in SKIMAGE_PHOTOGRAPHS:
+        array = torch.from_numpy(np.ascontiguousarray(getattr(samples, name)())).float() / 255.0
+        photos[name] = array.unsqueeze(0) if array.dim() == 2 else array.permute(2, 0, 1).contiguous()
+    return photos
+
+
+def read_image_folder(folder: str | os.PathLike) -> dict[str, Tensor]:
+    """Every readable image file in ``folder`` (sorted by name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise JigsawError(f"{folder}: no such folder")
+    images = {p.name: read_image(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+    if not images:
+        raise JigsawError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return images
+
+
+def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
+    """Scale ``(C, H, W)`` (Lanczos, aspect kept) so it covers ``height x width``, then crop the centre."""
+    c, h, w = image.shape
+    scale = max(height / h, width / w)
+    if scale != 1.0:
+        size = (max(width, round(w * scale)), max(height, round(h * scale)))
+        resized = to_pil(image).resize(size, Image.Resampling.LANCZOS)
+        array = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)
+        image = array.unsqueeze(0) if array.dim() == 2 else array.permute(2, 0, 1).contiguous()
+        h, w = image.shape[1:]
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[:, top:top + height, left:left + width].contiguous()
+
+
+def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
+    """Centre crop ``(C, H, W)`` so the sides are multiples of the tile size."""
+    _, h, w = image.shape
+    height, width = h // tile_h * tile_h, w // tile_w * tile_w
+    if height == 0 or width == 0:
+        raise JigsawError(f"a {w}x{h} image is smaller than one {tile_w}x{tile_h} tile")
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[:, top:top + height, left:left + width].contiguous()

@@ -103,3 +103,28 @@ def image_metrics(recovered: Tensor, original: Tensor, labels: Tensor, judge: Le
         "retrieval@1": float(same_class_retrieval(recovered, original, labels).float().mean()),
         "frechet": frechet_distance(features, reference_features),
     }
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Tile puzzles. An arrangement ``(rows * cols,)`` names, for each cell in row-major order, the original tile in it.
+# --------------------------------------------------------------------------------------------------------------------
+def direct_accuracy(arrangement: Tensor) -> float:
+    """Fraction of tiles in their exact original cell."""
+    return float((arrangement == torch.arange(len(arrangement))).float().mean())
+
+
+def neighbour_accuracy(arrangement: Tensor, rows: int, cols: int) -> float:
+    """Fraction of the original image's adjacent pairs (left-right and top-bottom) that are adjacent, in the same
+    order, in the arrangement: every tile is judged on each of its sides that has a neighbour."""
+    position = torch.empty_like(arrangement)
+    position[arrangement] = torch.arange(len(arrangement))
+    row, col = position // cols, position % cols
+    ids = torch.arange(len(arrangement)).view(rows, cols)
+    good = 0
+    # original pair (a left of b): in the arrangement b must sit right of a
+    a, b = ids[:, :-1].flatten(), ids[:, 1:].flatten()
+    good += int(((row[b] == row[a]) & (col[b] == col[a] + 1)).sum())
+    a, b = ids[:-1, :].flatten(), ids[1:, :].flatten()
+    good += int(((col[b] == col[a]) & (row[b] == row[a] + 1)).sum())
+    total = rows * (cols - 1) + (rows - 1) * cols
+    return good / total if total else 1.0

@@ -152,3 +152,44 @@ def test_plot_rejects_a_classifier_checkpoint(tmp_path):
 
     result = run("plot", "weights", bundled_judge_path("mnist"), "--out", tmp_path / "h.png")
     assert result.exit_code == 2 and "expected 'index-opt'" in result.output
+
+
+def test_shuffle_then_solve_tiles_round_trip(photo, tmp_path):
+    puzzle, solved = tmp_path / "puzzle.png", tmp_path / "solved.png"
+    assert run("shuffle", photo, puzzle, "--mode", "tiles", "--grid", "4x4", "--seed", 3).exit_code == 0
+    result = run("solve", puzzle, "--mode", "tiles", "--out", solved)  # grid read from the PNG's metadata
+    assert result.exit_code == 0, result.output
+    assert torch.equal(read_image(solved), read_image(photo))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--tile", "100"], "does not divide"),
+    (["--tile", "1024"], "larger than"),
+    ([], "does not record its grid"),
+])
+def test_solve_tiles_errors(photo, tmp_path, args, message):
+    out = tmp_path / "solved.png"
+    result = run("solve", photo, "--mode", "tiles", "--out", out, *args)
+    assert result.exit_code == 2 and message in result.output and not out.exists()
+
+
+def test_solve_rejects_non_images(tmp_path):
+    (tmp_path / "notes.png").write_text("hello")
+    result = run("solve", tmp_path / "notes.png", "--mode", "tiles", "--grid", "2x2", "--out", tmp_path / "s.png")
+    assert result.exit_code == 2 and "not a readable image" in result.output
+
+
+def test_evaluate_tiles_on_a_folder(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    y, x = torch.meshgrid(torch.linspace(0, 1, 64), torch.linspace(0, 1, 96), indexing="ij")
+    image = torch.stack([x, y, (x * y) ** 0.5])
+    write_image(image, folder / "gradient.png")
+    out = tmp_path / "report"
+    result = run("evaluate", "--mode", "tiles", "--images", folder, "--tile", 16, "--out", out)
+    assert result.exit_code == 0, result.output
+    import json
+
+    rows = json.loads((out / "metrics.json").read_text())["results"]
+    assert rows[0]["tiles"] == 24 and rows[0]["neighbour"] == 1.0
+    assert run("evaluate", "--mode", "tiles", "--images", folder, "--tile", 16, "--out", out).exit_code == 2

@@ -53,3 +53,16 @@ def test_frechet_distance():
     assert frechet_distance(a, a + 2.0) == pytest.approx(16.0, rel=1e-6)
     assert frechet_distance(a, 3 * a) == pytest.approx(4 * float(torch.cov(a.T).trace()) + float(
         (a.mean(0) - 3 * a.mean(0)).pow(2).sum()), rel=1e-4)
+
+
+def test_tile_accuracies_on_hand_made_arrangements():
+    from jigsaw.metrics import direct_accuracy, neighbour_accuracy
+
+    identity = torch.arange(6)  # a 2x3 grid: 0 1 2 / 3 4 5
+    assert direct_accuracy(identity) == 1.0 and neighbour_accuracy(identity, 2, 3) == 1.0
+    swapped_rows = torch.tensor([3, 4, 5, 0, 1, 2])  # rows exchanged: horizontal pairs kept, vertical ones broken
+    assert direct_accuracy(swapped_rows) == 0.0
+    assert neighbour_accuracy(swapped_rows, 2, 3) == pytest.approx(4 / 7)
+    shifted = torch.tensor([2, 0, 1, 5, 3, 4])  # columns rotated by one: pairs 0-1 and 3-4 kept, all vertical kept
+    assert neighbour_accuracy(shifted, 2, 3) == pytest.approx(5 / 7)
+    assert direct_accuracy(torch.tensor([0, 2, 1, 3, 4, 5])) == pytest.approx(4 / 6)

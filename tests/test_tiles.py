@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from jigsaw.errors import JigsawError
-from jigsaw.tiles import assemble, cut, grid_for_tile_size, parse_grid, shuffle_tiles, unshuffle_tiles
+from jigsaw.data import skimage_photographs
+from jigsaw.tiles import (assemble, cut, dissimilarities, grid_for_tile_size, parse_grid, shuffle_tiles, solve_image,
+                          solve_tiles, unshuffle_tiles)
 
 
 def test_cut_assemble_round_trip():
@@ -44,3 +46,39 @@ def test_grid_for_tile_size():
 def test_cut_rejects_uneven_grid():
     with pytest.raises(JigsawError, match="does not divide"):
         cut(torch.rand(1, 10, 10), 3, 3)
+
+
+def smooth_gradient_image(h=96, w=128):
+    y, x = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    return torch.stack([x, y, (x * y) ** 0.5])
+
+
+@pytest.mark.parametrize("rows,cols", [(4, 4), (6, 8)])
+def test_solver_recovers_a_smooth_gradient_exactly(rows, cols):
+    image = smooth_gradient_image()
+    shuffled, perm = shuffle_tiles(image, rows, cols, seed=0)
+    placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
+    assert torch.equal(perm[placement], torch.arange(rows * cols))
+    assert torch.equal(solve_image(shuffled, rows, cols), image)
+
+
+def test_compatibility_ranks_the_true_neighbour_first_on_a_photo():
+    photo = skimage_photographs()["astronaut"]
+    rows, cols = 16, 16
+    right, down = dissimilarities(cut(photo, rows, cols))
+    ids = torch.arange(rows * cols).view(rows, cols)
+    left_of, right_of = ids[:, :-1].flatten(), ids[:, 1:].flatten()
+    above, below = ids[:-1].flatten(), ids[1:].flatten()
+    assert (right[left_of].argmin(1) == right_of).float().mean() > 0.8
+    assert (down[above].argmin(1) == below).float().mean() > 0.8
+
+
+def test_grayscale_photo_solves():
+    photo = skimage_photographs()["camera"]
+    shuffled, perm = shuffle_tiles(photo, 4, 4, seed=1)
+    assert torch.equal(perm[solve_tiles(cut(shuffled, 4, 4), 4, 4)], torch.arange(16))
+
+
+def test_solve_rejects_wrong_tile_count():
+    with pytest.raises(JigsawError, match="do not fill"):
+        solve_tiles(torch.rand(5, 1, 4, 4), 2, 3)

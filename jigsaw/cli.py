@@ -286,7 +286,7 @@ def solve(
     puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
     out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
     mode: Annotated[SolveMode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = SolveMode.pixels,
-    label: Annotated[Optional[int], typer.Option(min=0, max=9, help="Pixels: class 0-9; omitted: the discriminator "
+    label: Annotated[Optional[int], typer.Option(help="Pixels: class 0-9; omitted: the discriminator "
                                                                        "picks the class whose recovery looks most real.")] = None,
     model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled for --dataset].")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
@@ -325,6 +325,8 @@ def _solve_pixels(puzzle: Path, out: Path, label: Optional[int], model: Optional
 
     from jigsaw.sortgan import bundled_solver_path, load_solver
 
+    if label is not None and not 0 <= label <= 9:
+        raise JigsawError(f"--label must be a class from 0 to 9, got {label}")
     shuffled = _digit_image(puzzle)
     solver, _ = load_solver(model or bundled_solver_path(dataset.value))
     labels = None if label is None else torch.tensor([label])
@@ -378,7 +380,9 @@ def evaluate(
     images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images [default: scikit-image's photographs].")] = None,
     tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
-    method: Annotated[list[str], typer.Option(help="Solver(s) to evaluate, or 'all'. Repeat for several.")] = ["all"],
+    method: Annotated[list[str], typer.Option(help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
+                                                   "(sortgan when a model is available). Repeat for several.")] = ["all"],
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled].")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
@@ -394,18 +398,24 @@ def evaluate(
         _evaluate_tiles(out, images, tile, grid, seed, force)
         return
     from jigsaw.classifier import load_judge
-    from jigsaw.evaluation import BASELINES, baseline_solvers, evaluate as run, make_puzzles
+    from jigsaw.evaluation import BASELINES, baseline_solvers, evaluate as run, make_puzzles, sortgan_solver
 
-    methods = list(BASELINES) if "all" in method else method
-    unknown = [m for m in methods if m not in BASELINES]
+    from jigsaw.sortgan import bundled_solver_path
+
+    sortgan_path = model or bundled_solver_path(dataset.value)
+    available = [*BASELINES, "sortgan"] if sortgan_path.exists() else list(BASELINES)
+    methods = available if "all" in method else method
+    unknown = [m for m in methods if m not in (*BASELINES, "sortgan")]
     if unknown:
-        raise JigsawError(f"unknown method {unknown[0]!r}; choose from all, {', '.join(BASELINES)}")
+        raise JigsawError(f"unknown method {unknown[0]!r}; choose from all, {', '.join(BASELINES)}, sortgan")
     metrics_path, grid_path = _check_report_dir(out, force)
     judge_model = load_judge(dataset.value, judge)
     puzzles = make_puzzles(dataset.value, limit, seed, data_dir)
     reference, _ = data.load_dataset(dataset.value, train=False, root=data_dir)
     solvers = {name: solver for name, solver in baseline_solvers(dataset.value, data_dir, k=knn_k).items()
                if name in methods}
+    if "sortgan" in methods:
+        solvers["sortgan"] = sortgan_solver(sortgan_path)
     with progress_bar() as progress:
         task = progress.add_task(f"solving {len(puzzles.labels)} {dataset.value} images", total=len(solvers) + 1)
         results, outputs = run(solvers, puzzles, judge_model, reference,
@@ -422,7 +432,8 @@ def evaluate(
 
     out.mkdir(parents=True, exist_ok=True)
     report = {"dataset": dataset.value, "images": len(puzzles.labels), "seed": seed, "knn_k": knn_k,
-              "judge": str(judge or "bundled"), "command": " ".join(["jigsaw", *sys.argv[1:]]), "results": results}
+              "judge": str(judge or "bundled"), "sortgan": str(sortgan_path) if "sortgan" in solvers else None,
+              "command": " ".join(["jigsaw", *sys.argv[1:]]), "results": results}
     _write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]

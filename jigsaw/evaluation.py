@@ -55,6 +55,14 @@ def baseline_solvers(dataset: str, root=None, k: int = baselines.KNN_DEFAULT_K) 
     }
 
 
+def sortgan_solver(path) -> Solver:
+    """A trained sortGAN as a harness solver (labels given)."""
+    from jigsaw.sortgan import load_solver
+
+    model, _ = load_solver(path)
+    return lambda shuffled, labels: model.solve(shuffled, labels)[0]
+
+
 def run_solver(name: str, solver: Solver, puzzles: Puzzles) -> tuple[Tensor, float]:
     """``(recovered, seconds)``; a solver that changes the pixel multiset is a bug, not a result."""
     start = time.perf_counter()

@@ -193,3 +193,48 @@ def test_evaluate_tiles_on_a_folder(tmp_path):
     rows = json.loads((out / "metrics.json").read_text())["results"]
     assert rows[0]["tiles"] == 24 and rows[0]["neighbour"] == 1.0
     assert run("evaluate", "--mode", "tiles", "--images", folder, "--tile", 16, "--out", out).exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def small_sortgan(tmp_path_factory):
+    """An untrained sortGAN exported like the shipped ones (the CLI plumbing does not depend on training)."""
+    from jigsaw.sortgan import SortGANConfig, Training, export_solver
+
+    folder = tmp_path_factory.mktemp("sortgan")
+    Training(SortGANConfig(input="sorted")).save(folder / "checkpoint.pt")
+    return export_solver(folder / "checkpoint.pt", folder / "small.pt")
+
+
+@pytest.fixture
+def shuffled_digit(mnist_test, tmp_path):
+    digit, puzzle = tmp_path / "digit.png", tmp_path / "puzzle.png"
+    write_image(mnist_test[0][0], digit)
+    assert run("shuffle", digit, puzzle, "--seed", 5).exit_code == 0
+    return puzzle
+
+
+@pytest.mark.parametrize("label", [["--label", "7"], []])
+def test_solve_pixels_writes_a_permutation_of_the_puzzle(small_sortgan, shuffled_digit, tmp_path, label):
+    out = tmp_path / "recovered.png"
+    result = run("solve", shuffled_digit, "--model", small_sortgan, "--out", out, *label)
+    assert result.exit_code == 0, result.output
+    assert ("guessed" in result.output) == (not label)
+    recovered, puzzle = read_image(out), read_image(shuffled_digit)
+    assert torch.equal(recovered.flatten().sort().values, puzzle.flatten().sort().values)
+
+
+def test_solve_pixels_errors(small_sortgan, shuffled_digit, photo, tmp_path):
+    from jigsaw.classifier import bundled_judge_path
+
+    out = tmp_path / "recovered.png"
+    cases = [
+        (["solve", photo, "--model", small_sortgan], "28x28 grayscale"),
+        (["solve", shuffled_digit, "--model", bundled_judge_path("mnist")], "expected 'sortgan'"),
+        (["solve", shuffled_digit, "--model", small_sortgan, "--label", "10"], "from 0 to 9, got 10"),
+        (["solve", tmp_path / "missing.png", "--model", small_sortgan], "no such file"),
+        (["solve", shuffled_digit, "--model", tmp_path / "none.pt"], "no such checkpoint"),
+    ]
+    for args, message in cases:
+        result = run(*args, "--out", out)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+        assert result.output.strip().count("\n") == 0 and not out.exists()

@@ -104,6 +104,7 @@ def test_unsupported_output_type(photo, tmp_path):
     assert not (tmp_path / "out.gif").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_writes_table_json_grid_and_refuses_to_overwrite(tmp_path, dataset_root):
     import json
 
@@ -131,6 +132,7 @@ def test_evaluate_rejects_unknown_method(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_train_index_opt_resume_and_plot(tmp_path, dataset_root):
     out = tmp_path / "run"
     common = ["--out", out, "--limit", 256, "--data-dir", dataset_root, "--granularity", "kernel"]

@@ -98,6 +98,7 @@ def test_scheduler_changes_the_base_learning_rate():
     assert opt.base.param_groups[0]["lr"] == pytest.approx(1e-3 / 1.01)
 
 
+@pytest.mark.slow
 def test_learns_a_tiny_mnist_subset(mnist_test):
     images, labels = mnist_test
     torch.manual_seed(0)

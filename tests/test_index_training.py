@@ -12,6 +12,7 @@ def tiny(**overrides):
     return RunConfig(**{"epochs": 2, "limit": 256, "seed": 0, **overrides})
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly_where_it_stopped(tmp_path, dataset_root):
     straight = Run(tiny())
     train_run(straight, tmp_path / "a", dataset_root)

@@ -34,6 +34,7 @@ def test_recovered_image_is_an_exact_permutation_of_the_input(mnist_test, input)
     assert guessed.min() >= 0 and guessed.max() <= 9
 
 
+@pytest.mark.slow
 def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root):
     config = SortGANConfig(input="sorted", score_weight=1.0, lr=1e-3, epochs=1, limit=3200, validation=200)
     training = Training(config)

@@ -1,9 +1,11 @@
+import pytest
 import torch
 
 from jigsaw.models import LeNet5
 from jigsaw.training import Split, accuracy, fit, stalled
 
 
+@pytest.mark.slow
 def test_fit_learns_a_small_subset_and_is_reproducible(mnist_test):
     images, labels = mnist_test
     train, test = Split(images[:1000], labels[:1000]), Split(images[5000:6000], labels[5000:6000])

@@ -163,10 +163,10 @@ class Training:
     @classmethod
     def load(cls, path: Path) -> "Training":
         payload = load_checkpoint(path, KIND)
-        training = cls(SortGANConfig(**payload["config"]))
-        load_state(training.model, payload["state_dict"], path)
         if "opt_g" not in payload["meta"]:
             raise JigsawError(f"{path}: a solver-only checkpoint cannot be resumed")
+        training = cls(SortGANConfig(**payload["config"]))
+        load_state(training.model, payload["state_dict"], path)
         training.opt_g.load_state_dict(payload["meta"]["opt_g"])
         training.opt_d.load_state_dict(payload["meta"]["opt_d"])
         training.history = list(payload["meta"]["history"])
@@ -227,14 +227,48 @@ def bundled_samples(dataset: str) -> Tensor:
 def load_solver(path) -> tuple[SortGAN, dict]:
     """A trained sortGAN (generator and discriminator) in eval mode, and its checkpoint's config."""
     payload = load_checkpoint(path, KIND)
-    config = SortGANConfig(**payload["config"])
-    model = load_state(SortGAN(config.input), payload["state_dict"], path)
+    try:
+        config = SortGANConfig(**payload["config"])
+    except TypeError as error:
+        raise JigsawError(f"{path}: config does not fit this version of jigsaw ({error})") from None
+    model = load_state(SortGAN(config.input), dequantize(payload["state_dict"]), path)
     return model.eval().requires_grad_(False), payload["config"]
 
 
+QUANTIZED, SCALE = ".int8", ".scale"
+
+
+def quantize(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Matrices to int8 with one float16 scale per row (symmetric), everything else to float16.
+
+    The solver only uses the *order* of the generator's output, which this barely moves, and it makes the two
+    shipped models 4x smaller than float32 (see ``tests/test_sortgan.py`` for the measured agreement)."""
+    out = {}
+    for name, tensor in state.items():
+        if tensor.dim() == 2:
+            scale = tensor.abs().amax(1, keepdim=True).clamp(min=1e-12) / 127.0
+            out[name + QUANTIZED] = (tensor / scale).round().to(torch.int8)
+            out[name + SCALE] = scale.half()
+        else:
+            out[name] = tensor.half()
+    return out
+
+
+def dequantize(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Inverse of :func:`quantize` (a float32 state dict passes through unchanged)."""
+    out = {}
+    for name, tensor in state.items():
+        if name.endswith(QUANTIZED):
+            base = name[: -len(QUANTIZED)]
+            out[base] = tensor.float() * state[base + SCALE].float()
+        elif not name.endswith(SCALE):
+            out[name] = tensor.float()
+    return out
+
+
 def export_solver(checkpoint: Path, out: Path) -> Path:
-    """A small float16 copy of a trained checkpoint for shipping: weights and config, no optimizer state."""
+    """A small copy of a trained checkpoint for shipping: quantized weights and config, no optimizer state."""
     payload = load_checkpoint(checkpoint, KIND)
-    state = {k: v.half() for k, v in payload["state_dict"].items()}
-    meta = {"history": payload["meta"].get("history", []), "command": payload["meta"].get("command", "")}
-    return save_checkpoint(out, KIND, payload["config"], state, meta)
+    meta = {"history": payload["meta"].get("history", []), "command": payload["meta"].get("command", ""),
+            "exported_from": str(checkpoint)}
+    return save_checkpoint(out, KIND, payload["config"], quantize(payload["state_dict"]), meta)

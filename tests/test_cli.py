@@ -240,3 +240,21 @@ def test_solve_pixels_errors(small_sortgan, shuffled_digit, photo, tmp_path):
         result = run(*args, "--out", out)
         assert result.exit_code == 2 and message in result.output, (args, result.output)
         assert result.output.strip().count("\n") == 0 and not out.exists()
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
+def test_demo_runs_on_the_bundled_model_and_samples(tmp_path, dataset):
+    from jigsaw.sortgan import bundled_samples
+
+    out = tmp_path / "demo.png"
+    result = run("demo", "--dataset", dataset, "--out", out)
+    assert result.exit_code == 0, result.output
+    grid = read_image(out)
+    assert grid.shape == (1, 3 * 30 + 2, 10 * 30 + 2)
+    cells = lambda row: torch.stack([grid[0, 2 + 30 * row: 30 * row + 30, 2 + 30 * c: 30 * c + 30] for c in range(10)])
+    originals, shuffled, recovered = cells(0), cells(1), cells(2)
+    assert torch.equal(originals, bundled_samples(dataset)[:, 0])
+    assert torch.equal(recovered.flatten(1).sort(1).values, shuffled.flatten(1).sort(1).values)
+    # the bundled model does much better than leaving the pixels shuffled
+    assert (recovered - originals).pow(2).mean() < 0.6 * (shuffled - originals).pow(2).mean()
+    assert run("demo", "--dataset", dataset, "--out", out).exit_code == 2

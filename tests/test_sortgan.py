@@ -62,3 +62,17 @@ def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root
 def test_bad_config():
     with pytest.raises(JigsawError, match="unknown input"):
         Training(SortGANConfig(input="reversed"))
+
+
+def test_quantized_export_solves_almost_exactly_like_the_original(tmp_path, mnist_test):
+    torch.manual_seed(0)
+    training = Training(SortGANConfig(input="sorted"))
+    training.save(tmp_path / "full.pt")
+    small = export_solver(tmp_path / "full.pt", tmp_path / "small.pt")
+    assert small.stat().st_size < 0.3 * (tmp_path / "full.pt").stat().st_size
+    full, _ = load_solver(tmp_path / "full.pt")
+    quantized, _ = load_solver(small)
+    shuffled, _ = shuffle_pixels(mnist_test[0][:200], seed=0)
+    a, _ = full.solve(shuffled, mnist_test[1][:200])
+    b, _ = quantized.solve(shuffled, mnist_test[1][:200])
+    assert (a - b).pow(2).mean() < 0.02 * a.pow(2).mean()

@@ -53,6 +53,8 @@ class Dataset(str, Enum):
 DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root (torchvision layout) [env JIGSAW_DATA, "
                                                                 "else ./data].")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
+LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
+ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")]
 
 
 def command(group: typer.Typer, *args, **kwargs):
@@ -122,7 +124,7 @@ def train_classifier(
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N training images.")] = None,
+    limit: LimitOption = None,
     data_dir: DataDirOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -139,6 +141,21 @@ def train_classifier(
                                on_step=lambda: progress.advance(task), on_epoch=log)
     save_classifier(out, model, dataset.value, seed, history)
     console.print(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}", markup=False)
+
+
+def _start_or_resume(out: Path, resume: bool, force: bool, epochs: int, load, create):
+    """The run in ``out`` continued (``--resume``, its epochs raised to ``epochs``), or a new one from ``create()``
+    that refuses to replace an existing run without ``--force``."""
+    checkpoint = out / "checkpoint.pt"
+    if resume:
+        run = load(checkpoint)
+        run.config.epochs = max(run.config.epochs, epochs)
+        return run
+    if (checkpoint.exists() or (out / "log.jsonl").exists()) and not force:
+        raise JigsawError(f"{out} already holds a run; pass --resume to continue it or --force to start over")
+    run = create()
+    (out / "log.jsonl").unlink(missing_ok=True)
+    return run
 
 
 class Granularity(str, Enum):
@@ -166,8 +183,8 @@ def train_index_opt(
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
     lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")] = False,
+    limit: LimitOption = None,
+    resume: ResumeOption = False,
     data_dir: DataDirOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -175,16 +192,9 @@ def train_index_opt(
     from jigsaw.index_training import Run, RunConfig, train_run
 
     checkpoint = out / "checkpoint.pt"
-    if resume:
-        run = Run.load(checkpoint)
-        run.config.epochs = max(run.config.epochs, epochs)
-    else:
-        if (checkpoint.exists() or (out / "log.jsonl").exists()) and not force:
-            raise JigsawError(f"{out} already holds a run; pass --resume to continue it or --force to start over")
-        config = RunConfig(model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste,
-                           sync_every=sync_every, plain=plain, lr=lr, epochs=epochs, seed=seed, limit=limit)
-        run = Run(config)
-        (out / "log.jsonl").unlink(missing_ok=True)
+    run = _start_or_resume(out, resume, force, epochs, Run.load, lambda: Run(RunConfig(
+        model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste, sync_every=sync_every,
+        plain=plain, lr=lr, epochs=epochs, seed=seed, limit=limit)))
     train_size = min(run.config.limit or 60_000, 60_000 if run.config.dataset != "cifar10" else 50_000)
     steps = -(-train_size // run.config.batch_size) * (run.config.epochs - len(run.history))
     with progress_bar() as progress:
@@ -231,8 +241,8 @@ def train_sortgan(
     adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")] = False,
+    limit: LimitOption = None,
+    resume: ResumeOption = False,
     data_dir: DataDirOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -240,17 +250,10 @@ def train_sortgan(
     from jigsaw import sortgan
 
     checkpoint = out / "checkpoint.pt"
-    if resume:
-        training = sortgan.Training.load(checkpoint)
-        training.config.epochs = max(training.config.epochs, epochs)
-    else:
-        if (checkpoint.exists() or (out / "log.jsonl").exists()) and not force:
-            raise JigsawError(f"{out} already holds a run; pass --resume to continue it or --force to start over")
-        training = sortgan.Training(sortgan.SortGANConfig(
-            dataset=dataset.value, input=input.value, mse_weight=mse_weight, score_weight=score_weight,
-            adversarial_weight=adversarial_weight, lr=lr,
-            label_smoothing=label_smoothing, epochs=epochs, seed=seed, limit=limit))
-        (out / "log.jsonl").unlink(missing_ok=True)
+    training = _start_or_resume(out, resume, force, epochs, sortgan.Training.load, lambda: sortgan.Training(
+        sortgan.SortGANConfig(dataset=dataset.value, input=input.value, mse_weight=mse_weight,
+                              score_weight=score_weight, adversarial_weight=adversarial_weight, lr=lr,
+                              label_smoothing=label_smoothing, epochs=epochs, seed=seed, limit=limit)))
     config = training.config
     steps = -(-min(config.limit or 60_000, 60_000) // config.batch_size) * (config.epochs - len(training.history))
     with progress_bar() as progress:

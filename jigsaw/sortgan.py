@@ -180,7 +180,8 @@ def validate(model: SortGAN, originals: Tensor, shuffled: Tensor, labels: Tensor
 
 
 def train(training: Training, out: Path, data_root=None, on_step=None, on_epoch=None) -> list[dict]:
-    """Train until ``config.epochs``; per epoch: a JSON line in ``log.jsonl`` and ``checkpoint.pt``."""
+    """Train until ``config.epochs``; per epoch: a JSON line in ``log.jsonl`` and ``checkpoint.pt`` (to resume),
+    and ``best.pt`` whenever the validation PSNR is the best so far (to ship)."""
     config = training.config
     images, labels = load_dataset(config.dataset, train=True, root=data_root)
     if config.limit is not None:
@@ -202,10 +203,13 @@ def train(training: Training, out: Path, data_root=None, on_step=None, on_epoch=
             if on_step is not None:
                 on_step()
         record = {"epoch": epoch + 1, **totals, **validate(training.model, val_images, val_shuffled, val_labels)}
+        best_so_far = all(record["val_psnr"] > r["val_psnr"] for r in training.history)
         training.history.append(record)
         with open(out / "log.jsonl", "a") as handle:
             handle.write(json.dumps(record) + "\n")
         training.save(out / "checkpoint.pt")
+        if best_so_far:  # GAN training can collapse late; keep the epoch with the best validation PSNR
+            training.save(out / "best.pt")
         if on_epoch is not None:
             on_epoch(record)
     return training.history

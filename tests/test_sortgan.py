@@ -46,6 +46,7 @@ def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root
     untrained = validate(training.model, images[:200], shuffled, labels[:200])["val_mse"]
     history = train(training, tmp_path, dataset_root)
     assert history[-1]["val_mse"] < untrained
+    assert (tmp_path / "best.pt").exists() and (tmp_path / "log.jsonl").read_text().count("\n") == 1
 
     resumed = Training.load(tmp_path / "checkpoint.pt")
     assert resumed.history == history

@@ -92,3 +92,18 @@ def test_read_errors(tmp_path):
 def test_check_writable_needs_existing_folder(tmp_path):
     with pytest.raises(JigsawError, match="does not exist"):
         check_writable(tmp_path / "no" / "x.png", force=False)
+
+
+def test_cifar10_loader_names_its_archive_when_missing(tmp_path):
+    with pytest.raises(JigsawError, match="cifar-10-python.tar.gz"):
+        load_dataset("cifar10", train=True, root=tmp_path, download=False)
+
+
+def test_resize_to_cover_and_crop_to_multiple():
+    from jigsaw.data import crop_to_multiple, resize_to_cover
+
+    image = torch.rand(3, 300, 451)
+    assert resize_to_cover(image, 504, 672).shape == (3, 504, 672)
+    assert crop_to_multiple(image, 28, 28).shape == (3, 280, 448)
+    with pytest.raises(JigsawError, match="smaller than one"):
+        crop_to_multiple(image, 400, 400)

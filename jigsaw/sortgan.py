@@ -79,15 +79,21 @@ class SortGAN(nn.Module):
     def _with_label(flat: Tensor, labels: Tensor) -> Tensor:
         return torch.cat([flat, F.one_hot(labels, CLASSES).to(flat.dtype)], dim=1)
 
-    def scores(self, shuffled_flat: Tensor, labels: Tensor) -> Tensor:
-        """Generator output ``(B, 784)``: only its order is used."""
+    def scores(self, shuffled_flat: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, bool]:
+        """``(generator output (B, 784), the pixel values to place, whether those are sorted)``.
+
+        Only the order of the generator's output is used. With ``input="sorted"`` the sorted pixels are both the
+        generator's input and the values to place, so they are sorted once.
+        """
         if self.input == "sorted":
-            shuffled_flat = shuffled_flat.gather(1, stable_argsort(shuffled_flat))
-        return self.generator(self._with_label(shuffled_flat, labels))
+            values = shuffled_flat.gather(1, stable_argsort(shuffled_flat))
+            return self.generator(self._with_label(values, labels)), values, True
+        return self.generator(self._with_label(shuffled_flat, labels)), shuffled_flat, False
 
     def arrange(self, shuffled_flat: Tensor, labels: Tensor) -> Tensor:
         """The real pixels placed in the generator's order, ``(B, 784)``; differentiable for the generator (STE)."""
-        return rank_match(self.scores(shuffled_flat, labels), shuffled_flat)
+        scores, values, values_sorted = self.scores(shuffled_flat, labels)
+        return rank_match(scores, values, values_sorted=values_sorted)
 
     def realism(self, flat: Tensor, labels: Tensor) -> Tensor:
         """Discriminator logit ``(B,)``: high means 'looks like a real image of this class'."""
@@ -120,8 +126,8 @@ def train_step(model: SortGAN, opt_g, opt_d, images: Tensor, labels: Tensor, per
     """One discriminator and one generator update on a batch ``images (B, 784)``; ``perms`` shuffles them."""
     model.train()
     shuffled = apply_permutation(images, perms)
-    scores = model.scores(shuffled, labels)
-    arranged = rank_match(scores, shuffled)
+    scores, values, values_sorted = model.scores(shuffled, labels)
+    arranged = rank_match(scores, values, values_sorted=values_sorted)
     ones, zeros = torch.ones(len(labels)), torch.zeros(len(labels))
 
     opt_d.zero_grad(set_to_none=True)

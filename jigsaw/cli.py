@@ -10,9 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
-
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
 
 from jigsaw import data, tiles
 from jigsaw.errors import JigsawError
@@ -74,7 +73,7 @@ def command(group: typer.Typer, *args, **kwargs):
     return decorator
 
 
-class ShuffleMode(str, Enum):
+class Mode(str, Enum):
     pixels = "pixels"
     tiles = "tiles"
 
@@ -93,7 +92,7 @@ def _tile_grid(height: int, width: int, grid: Optional[str], tile: Optional[int]
 def shuffle(
     image: Annotated[Path, typer.Argument(help="Image file to shuffle (PNG, JPEG, ...; grayscale or RGB).")],
     out: Annotated[Path, typer.Argument(help="Where to write the shuffled image (PNG keeps every pixel exact).")],
-    mode: Annotated[ShuffleMode, typer.Option(help="Shuffle every pixel, or square tiles of a grid.")] = ShuffleMode.pixels,
+    mode: Annotated[Mode, typer.Option(help="Shuffle every pixel, or square tiles of a grid.")] = Mode.pixels,
     grid: Annotated[Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles mode: tile side in pixels (instead of --grid).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
@@ -101,10 +100,10 @@ def shuffle(
 ) -> None:
     """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
     data.check_image_output(out, force)
-    if mode is ShuffleMode.pixels and (grid is not None or tile is not None):
+    if mode is Mode.pixels and (grid is not None or tile is not None):
         raise JigsawError("--grid and --tile only apply to --mode tiles")
     picture = data.read_image(image)
-    if mode is ShuffleMode.pixels:
+    if mode is Mode.pixels:
         shuffled = shuffle_pixels(picture.unsqueeze(0), seed)[0][0]
         metadata = {"jigsaw-mode": "pixels"}
         what = f"{picture.shape[1] * picture.shape[2]} pixels"
@@ -279,16 +278,11 @@ def _digit_image(path: Path):
     return image
 
 
-class SolveMode(str, Enum):
-    pixels = "pixels"
-    tiles = "tiles"
-
-
 @command(app)
 def solve(
     puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
     out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
-    mode: Annotated[SolveMode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = SolveMode.pixels,
+    mode: Annotated[Mode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = Mode.pixels,
     label: Annotated[Optional[int], typer.Option(help="Pixels: class 0-9; omitted: the discriminator "
                                                                        "picks the class whose recovery looks most real.")] = None,
     model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled for --dataset].")] = None,
@@ -300,7 +294,7 @@ def solve(
     """Solve a shuffled image: pixels with a trained sortGAN, tiles with the edge-compatibility solver.
     Both solvers are deterministic: the same puzzle always gives the same answer."""
     data.check_image_output(out, force)
-    if mode is SolveMode.tiles:
+    if mode is Mode.tiles:
         _solve_tiles(puzzle, out, grid, tile, force)
     else:
         if grid is not None or tile is not None:
@@ -379,7 +373,7 @@ def _check_report_dir(out: Path, force: bool) -> tuple[Path, Path]:
 @command(app)
 def evaluate(
     out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
-    mode: Annotated[SolveMode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = SolveMode.pixels,
+    mode: Annotated[Mode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = Mode.pixels,
     images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images [default: scikit-image's photographs].")] = None,
     tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
@@ -397,7 +391,7 @@ def evaluate(
     """Pixels: shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
     same-class retrieval@1 and Fréchet distance. Tiles: shuffle each image's tiles, solve, and measure direct and
     neighbour accuracy and time."""
-    if mode is SolveMode.tiles:
+    if mode is Mode.tiles:
         _evaluate_tiles(out, images, tile, grid, seed, force)
         return
     from jigsaw.classifier import load_judge
@@ -480,5 +474,17 @@ def _evaluate_tiles(out: Path, images: Optional[Path], tile: Optional[int], grid
     console.print(f"wrote {metrics_path}", markup=False)
 
 
-def main() -> None:  # pragma: no cover - console-script entry point
-    app()
+def main() -> None:
+    """Console-script entry point: usage errors (unknown option, bad value) become one line too."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        code = 1
+    except Exception as error:  # Click's (or Typer's vendored Click's) usage errors carry a message and an exit code
+        if not (hasattr(error, "format_message") and hasattr(error, "exit_code")):
+            raise
+        message = error.format_message()
+        if message:  # empty when the help text was shown instead (a group called without a command)
+            err_console.print(f"error: {message}", markup=False)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

@@ -258,3 +258,19 @@ def test_demo_runs_on_the_bundled_model_and_samples(tmp_path, dataset):
     # the bundled model does much better than leaving the pixels shuffled
     assert (recovered - originals).pow(2).mean() < 0.6 * (shuffled - originals).pow(2).mean()
     assert run("demo", "--dataset", dataset, "--out", out).exit_code == 2
+
+
+@pytest.mark.parametrize("args,message", [
+    (["shuffle", "a.png", "b.png", "--mode", "foo"], "'foo' is not one of"),
+    (["shuffle"], "Missing argument"),
+    (["bogus"], "No such command"),
+    (["shuffle", "missing.png", "b.png"], "missing.png: no such file"),
+])
+def test_the_installed_command_prints_one_line_errors(tmp_path, args, message):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "jigsaw", *args], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert message in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "b.png").exists()

@@ -142,6 +142,31 @@ def train_classifier(
     console.print(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}", markup=False)
 
 
+@command(train_app, "solver-nets")
+def train_solver_nets(
+    out: Annotated[Path, typer.Option(help="Folder for the bag of three LeNet5s and the prototype discriminator.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs of the first LeNet5.")] = 5,
+    member_epochs: Annotated[int, typer.Option(min=1, help="Epochs of each bag member and the discriminator.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the first LeNet5 (members use seed+1, seed+2).")] = 0,
+    limit: LimitOption = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train the frozen nets of the classifier solver (thesis Appendix B): a LeNet5, two bag members that re-train
+    only its input layer, and a prototype discriminator (original vs shuffled images)."""
+    from jigsaw.classifier_solver import BAG_FILES, DISCRIMINATOR_FILE, train_solver_nets as train
+
+    existing = [out / name for name in (*BAG_FILES, DISCRIMINATOR_FILE) if (out / name).exists()]
+    if existing and not force:
+        raise JigsawError(f"{existing[0]} already exists; pass --force to overwrite it")
+    with progress_bar() as progress:
+        task = progress.add_task("training", total=4)
+        train(dataset.value, out, seed, epochs, member_epochs, data_dir, limit=limit,
+              on_stage=lambda name: progress.update(task, advance=1, description=name))
+    console.print(f"wrote {', '.join(BAG_FILES)} and {DISCRIMINATOR_FILE} to {out}", markup=False)
+
+
 def _start_or_resume(out: Path, resume: bool, force: bool, epochs: int, load, create):
     """The run in ``out`` continued (``--resume``, its epochs raised to ``epochs``), or a new one from ``create()``
     that refuses to replace an existing run without ``--force``."""
@@ -287,6 +312,11 @@ def solve(
                                                                        "picks the class whose recovery looks most real.")] = None,
     model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled for --dataset].")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
+    method: Annotated[str, typer.Option(help="Pixels: sortgan, or classifier (frozen-classifier solver, needs "
+                                             "--label and --classifiers).")] = "sortgan",
+    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels, classifier method: folder from "
+                                                              "`jigsaw train solver-nets`.")] = None,
+    steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS [default: from the PNG's metadata].")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
     force: ForceOption = False,
@@ -299,7 +329,12 @@ def solve(
     else:
         if grid is not None or tile is not None:
             raise JigsawError("--grid and --tile only apply to --mode tiles")
-        _solve_pixels(puzzle, out, label, model, dataset, force)
+        if method == "classifier":
+            _solve_with_classifiers(puzzle, out, label, classifiers, steps, force)
+        elif method == "sortgan":
+            _solve_pixels(puzzle, out, label, model, dataset, force)
+        else:
+            raise JigsawError(f"unknown method {method!r}; choose sortgan or classifier")
 
 
 def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:
@@ -314,6 +349,26 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
         solved = tiles.solve_image(image, rows, cols)
     data.write_image(solved, out, force=force)
     console.print(f"solved {rows}x{cols} tiles of {puzzle} -> {out}", markup=False)
+
+
+def _solve_with_classifiers(puzzle: Path, out: Path, label: Optional[int], classifiers: Optional[Path], steps: int,
+                            force: bool) -> None:
+    import torch
+
+    from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve as solve_images
+
+    if label is None or not 0 <= label <= 9:
+        raise JigsawError("the classifier method needs --label, a class from 0 to 9")
+    if classifiers is None:
+        raise JigsawError("the classifier method needs --classifiers DIR (from `jigsaw train solver-nets`)")
+    shuffled = _digit_image(puzzle)
+    nets = load_solver_nets(classifiers)
+    with progress_bar() as progress:
+        task = progress.add_task("optimising pixel positions", total=steps)
+        recovered = solve_images(shuffled.unsqueeze(0), torch.tensor([label]), nets, SolverConfig(steps=steps),
+                                 on_step=lambda: progress.advance(task))
+    data.write_image(recovered[0], out, force=force)
+    console.print(f"recovered {puzzle} as class {label} with the frozen classifiers -> {out}", markup=False)
 
 
 def _solve_pixels(puzzle: Path, out: Path, label: Optional[int], model: Optional[Path], dataset: Dataset,
@@ -380,6 +435,8 @@ def evaluate(
     method: Annotated[list[str], typer.Option(help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
                                                    "(sortgan when a model is available). Repeat for several.")] = ["all"],
     model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled].")] = None,
+    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels: folder of `jigsaw train solver-nets`; adds "
+                                                              "the classifier method.")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
@@ -395,16 +452,20 @@ def evaluate(
         _evaluate_tiles(out, images, tile, grid, seed, force)
         return
     from jigsaw.classifier import load_judge
-    from jigsaw.evaluation import BASELINES, baseline_solvers, evaluate as run, make_puzzles, sortgan_solver
+    from jigsaw.evaluation import (BASELINES, baseline_solvers, classifier_solver, evaluate as run, make_puzzles,
+                                   sortgan_solver)
 
     from jigsaw.sortgan import bundled_solver_path
 
     sortgan_path = model or bundled_solver_path(dataset.value)
-    available = [*BASELINES, "sortgan"] if sortgan_path.exists() else list(BASELINES)
+    available = [*BASELINES, *(["sortgan"] if sortgan_path.exists() else []), *(["classifier"] if classifiers else [])]
     methods = available if "all" in method else method
-    unknown = [m for m in methods if m not in (*BASELINES, "sortgan")]
+    unknown = [m for m in methods if m not in (*BASELINES, "sortgan", "classifier")]
     if unknown:
-        raise JigsawError(f"unknown method {unknown[0]!r}; choose from all, {', '.join(BASELINES)}, sortgan")
+        raise JigsawError(f"unknown method {unknown[0]!r}; choose from all, {', '.join(BASELINES)}, sortgan, "
+                          "classifier")
+    if "classifier" in methods and classifiers is None:
+        raise JigsawError("the classifier method needs --classifiers DIR (from `jigsaw train solver-nets`)")
     metrics_path, grid_path = _check_report_dir(out, force)
     judge_model = load_judge(dataset.value, judge)
     puzzles = make_puzzles(dataset.value, limit, seed, data_dir)
@@ -413,6 +474,8 @@ def evaluate(
                if name in methods}
     if "sortgan" in methods:
         solvers["sortgan"] = sortgan_solver(sortgan_path)
+    if "classifier" in methods:
+        solvers["classifier"] = classifier_solver(classifiers)
     with progress_bar() as progress:
         task = progress.add_task(f"solving {len(puzzles.labels)} {dataset.value} images", total=len(solvers) + 1)
         results, outputs = run(solvers, puzzles, judge_model, reference,

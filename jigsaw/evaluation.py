@@ -63,6 +63,14 @@ def sortgan_solver(path) -> Solver:
     return lambda shuffled, labels: model.solve(shuffled, labels)[0]
 
 
+def classifier_solver(folder, config=None) -> Solver:
+    """The frozen-classifier solver as a harness solver (default settings unless ``config`` is given)."""
+    from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve
+
+    nets = load_solver_nets(folder)
+    return lambda shuffled, labels: solve(shuffled, labels, nets, config or SolverConfig())
+
+
 def run_solver(name: str, solver: Solver, puzzles: Puzzles) -> tuple[Tensor, float]:
     """``(recovered, seconds)``; a solver that changes the pixel multiset is a bug, not a result."""
     start = time.perf_counter()

@@ -274,3 +274,18 @@ def test_the_installed_command_prints_one_line_errors(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "b.png").exists()
+
+
+@pytest.mark.slow
+def test_train_solver_nets_then_solve_with_classifiers(tmp_path, shuffled_digit, dataset_root):
+    nets = tmp_path / "nets"
+    result = run("train", "solver-nets", "--out", nets, "--epochs", 1, "--limit", 2000, "--data-dir", dataset_root)
+    assert result.exit_code == 0, result.output
+    assert run("train", "solver-nets", "--out", nets, "--data-dir", dataset_root).exit_code == 2  # no overwrite
+    out = tmp_path / "recovered.png"
+    result = run("solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--label", 7,
+                 "--steps", 20, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert torch.equal(read_image(out).flatten().sort().values, read_image(shuffled_digit).flatten().sort().values)
+    missing_label = run("solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--out", out, "--force")
+    assert missing_label.exit_code == 2 and "needs --label" in missing_label.output

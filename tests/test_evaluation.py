@@ -27,3 +27,17 @@ def test_bundled_judge_recognises_originals_not_shuffles(dataset_root, mnist_tes
     assert results["original"]["accuracy"] > 0.97 and results["shuffled"]["accuracy"] < 0.3
     assert results["original"]["frechet"] < 0.1 * results["shuffled"]["frechet"]
     assert torch.equal(outputs["shuffled"], puzzles.shuffled)
+
+
+@pytest.mark.slow
+def test_classifier_solver_runs_inside_the_harness(tmp_path, dataset_root, mnist_test):
+    from jigsaw.classifier_solver import SolverConfig, train_solver_nets
+    from jigsaw.evaluation import classifier_solver
+
+    train_solver_nets("mnist", tmp_path, epochs=1, member_epochs=1, data_root=dataset_root, limit=2000)
+    puzzles = make_puzzles("mnist", 20, seed=0, root=dataset_root)
+    results, outputs = evaluate({"classifier": classifier_solver(tmp_path, SolverConfig(steps=10))}, puzzles,
+                                load_judge("mnist"), mnist_test[0])
+    # it ran under the harness' no_grad, moved pixels, and kept each image's pixels
+    assert is_permutation_of(outputs["classifier"], puzzles.shuffled)
+    assert not torch.equal(outputs["classifier"], puzzles.shuffled) and "classifier" in results

@@ -68,3 +68,16 @@ def test_bag_members_share_everything_but_the_input_layer(nets):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(JigsawError, match="train solver-nets"):
         load_solver_nets(tmp_path / "nothing")
+
+
+@pytest.mark.slow
+def test_restarts_keep_the_best_run_per_image(nets, digits):
+    _, shuffled, labels = digits
+    one = SolverConfig(steps=15, restarts=1)
+    three = SolverConfig(steps=15, restarts=3)
+    single, best = solve(shuffled, labels, nets, one), solve(shuffled, labels, nets, three)
+    assert is_permutation_of(best, shuffled)
+    with torch.no_grad():
+        loss_single = total_loss(single, labels, nets, one)["total"]
+        loss_best = total_loss(best, labels, nets, three)["total"]
+    assert (loss_best <= loss_single + 1e-6).all() and (loss_best < loss_single).any()

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from jigsaw.index_optim import IndexOptimizer, initialize
 from jigsaw.models import LeNet5, SmallVGG, resnet18
 from jigsaw.permute import GRANULARITIES, to_groups
-from jigsaw.training import Split, accuracy, fit
+from jigsaw.training import Split, fit
 
 
 def sorted_groups(model, granularity):

@@ -1,6 +1,4 @@
-import math
 
-import numpy as np
 import pytest
 import torch
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity

@@ -97,8 +97,13 @@ def read_image(path: str | os.PathLike) -> Tensor:
             converted = image.convert("L" if grayscale else "RGB")
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise JigsawError(f"{path}: not a readable image ({error})") from None
-    array = np.asarray(converted, dtype=np.float32) / 255.0
-    tensor = torch.from_numpy(array.copy())
+    return from_8bit(converted)
+
+
+def from_8bit(image) -> Tensor:
+    """An 8-bit ``(H, W)`` or ``(H, W, C)`` array or Pillow image -> ``(C, H, W)`` float32 in [0, 1]; the inverse of
+    :func:`to_pil`."""
+    tensor = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0)
     return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
 
 
@@ -195,11 +200,7 @@ def skimage_photographs() -> dict[str, Tensor]:
     """The photographs that ship inside scikit-image (no download), as ``(C, H, W)`` tensors in [0, 1]."""
     from skimage import data as samples
 
-    photos = {}
-    for name in SKIMAGE_PHOTOGRAPHS:
-        array = torch.from_numpy(np.ascontiguousarray(getattr(samples, name)())).float() / 255.0
-        photos[name] = array.unsqueeze(0) if array.dim() == 2 else array.permute(2, 0, 1).contiguous()
-    return photos
+    return {name: from_8bit(getattr(samples, name)()) for name in SKIMAGE_PHOTOGRAPHS}
 
 
 def read_image_folder(folder: str | os.PathLike) -> dict[str, Tensor]:
@@ -219,9 +220,7 @@ def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
     scale = max(height / h, width / w)
     if scale != 1.0:
         size = (max(width, round(w * scale)), max(height, round(h * scale)))
-        resized = to_pil(image).resize(size, Image.Resampling.LANCZOS)
-        array = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)
-        image = array.unsqueeze(0) if array.dim() == 2 else array.permute(2, 0, 1).contiguous()
+        image = from_8bit(to_pil(image).resize(size, Image.Resampling.LANCZOS))
         h, w = image.shape[1:]
     top, left = (h - height) // 2, (w - width) // 2
     return image[:, top:top + height, left:left + width].contiguous()

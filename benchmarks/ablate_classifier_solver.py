@@ -20,7 +20,7 @@ from common import RESULTS, report
 from jigsaw.classifier import load_judge
 from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve
 from jigsaw.data import load_dataset, write_grid
-from jigsaw.evaluation import baseline_solvers, evaluate, make_puzzles, sortgan_solver
+from jigsaw.evaluation import baseline_solvers, evaluate, puzzles_from, sortgan_solver
 from jigsaw.permute import shuffle_pixels
 from jigsaw.sortgan import bundled_solver_path
 
@@ -44,8 +44,8 @@ def main() -> None:
     parser.add_argument("--figure", type=Path, default=RESULTS / "classifier_solver_fig_b1.png")
     args = parser.parse_args()
     nets = load_solver_nets(args.nets)
-    puzzles = make_puzzles("mnist", args.limit, args.seed)
     reference, labels = load_dataset("mnist", train=False)
+    puzzles = puzzles_from(reference, labels, args.limit, args.seed)
     solvers = {name: (lambda shuffled, y, config=config: solve(shuffled, y, nets, config))
                for name, config in VARIANTS.items()}
     solvers["sortgan"] = sortgan_solver(bundled_solver_path("mnist"))

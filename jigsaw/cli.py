@@ -452,9 +452,8 @@ def evaluate(
         _evaluate_tiles(out, images, tile, grid, seed, force)
         return
     from jigsaw.classifier import load_judge
-    from jigsaw.evaluation import (BASELINES, baseline_solvers, classifier_solver, evaluate as run, make_puzzles,
+    from jigsaw.evaluation import (BASELINES, baseline_solvers, classifier_solver, evaluate as run, puzzles_from,
                                    sortgan_solver)
-
     from jigsaw.sortgan import bundled_solver_path
 
     sortgan_path = model or bundled_solver_path(dataset.value)
@@ -468,8 +467,8 @@ def evaluate(
         raise JigsawError("the classifier method needs --classifiers DIR (from `jigsaw train solver-nets`)")
     metrics_path, grid_path = _check_report_dir(out, force)
     judge_model = load_judge(dataset.value, judge)
-    puzzles = make_puzzles(dataset.value, limit, seed, data_dir)
-    reference, _ = data.load_dataset(dataset.value, train=False, root=data_dir)
+    reference, reference_labels = data.load_dataset(dataset.value, train=False, root=data_dir)
+    puzzles = puzzles_from(reference, reference_labels, limit, seed)
     solvers = {name: solver for name, solver in baseline_solvers(dataset.value, data_dir, k=knn_k).items()
                if name in methods}
     if "sortgan" in methods:

@@ -33,9 +33,12 @@ class Puzzles:
 
 def make_puzzles(dataset: str, limit: int | None, seed: int, root=None) -> Puzzles:
     """The first ``limit`` test images (all when ``None``), each shuffled with its own permutation from ``seed``."""
-    images, labels = load_dataset(dataset, train=False, root=root)
-    if limit is not None:
-        images, labels = images[:limit], labels[:limit]
+    return puzzles_from(*load_dataset(dataset, train=False, root=root), limit, seed)
+
+
+def puzzles_from(images: Tensor, labels: Tensor, limit: int | None, seed: int) -> Puzzles:
+    """:func:`make_puzzles` for a split already in memory."""
+    images, labels = images[:limit], labels[:limit]
     shuffled, _ = shuffle_pixels(images, seed)
     return Puzzles(images, shuffled, labels)
 

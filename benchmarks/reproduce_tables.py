@@ -18,6 +18,7 @@ import torch
 
 from common import RESULTS, report
 from jigsaw.index_training import Run, RunConfig, train_run
+from jigsaw.training import stalled
 
 THESIS = {  # (init, ste) -> (layer, out_channel, kernel), test accuracy %
     ("normal", True): (99.49, 99.51, 99.48), ("uniform", True): (99.34, 99.26, 99.27),
@@ -36,17 +37,11 @@ def cell(config: RunConfig, root: Path) -> tuple[float, float]:
     start = time.perf_counter()
     checkpoint = out / "checkpoint.pt"
     run = Run.load(checkpoint) if checkpoint.exists() else Run(config)
-    if len(run.history) < config.epochs and not (run.history and stalled_out(run)):
+    if len(run.history) < config.epochs and not (run.history and stalled(run.history, run.config.patience)):
         run.config.epochs = config.epochs
         train_run(run, out, on_epoch=lambda r: print(f"{name} epoch {r['epoch']}: {r['test_accuracy']:.4f}",
                                                      flush=True))
     return 100 * max(r["test_accuracy"] for r in run.history), time.perf_counter() - start
-
-
-def stalled_out(run: Run) -> bool:
-    from jigsaw.training import stalled
-
-    return stalled(run.history, run.config.patience)
 
 
 def main() -> None:

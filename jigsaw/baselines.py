@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from jigsaw.metrics import psnr
-from jigsaw.permute import rank_match, stable_argsort
+from jigsaw.permute import rank_match, shuffle_pixels, stable_argsort
 
 KNN_K_CANDIDATES = (1, 2, 5, 10, 20, 50, 100, 200)
 KNN_DEFAULT_K = 50  # best mean PSNR on held-out training images, both datasets: benchmarks/choose_knn_k.py
@@ -86,8 +86,6 @@ def choose_k(images: Tensor, labels: Tensor, validation: int = 5000, seed: int =
              candidates: tuple[int, ...] = KNN_K_CANDIDATES) -> dict[int, float]:
     """Mean PSNR of ``knn`` for each ``k``: the last ``validation`` training images are shuffled and solved with the
     rest as the reference. Pick the ``k`` with the highest value."""
-    from jigsaw.permute import shuffle_pixels
-
     reference = Reference.from_training_set(images[:-validation], labels[:-validation])
     originals, val_labels = images[-validation:], labels[-validation:]
     shuffled, _ = shuffle_pixels(originals, seed)

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.permute import random_permutations, stable_argsort
+from jigsaw.permute import random_permutations
 
 
 def parse_grid(text: str) -> tuple[int, int]:
@@ -143,106 +143,109 @@ def confidence(dissimilarity: Tensor) -> Tensor:
     return dissimilarity / (other_row + eps) + dissimilarity / (other_col + eps)
 
 
-class _Clusters:
-    """Union of tile clusters, each a rigid block of tiles at relative (row, col) positions."""
+def best_buddies(dissimilarity: Tensor) -> Tensor:
+    """``(N, N)`` bool: ``j`` is ``i``'s best candidate and ``i`` is ``j``'s (Pomeranz et al.'s "best buddies")."""
+    n = len(dissimilarity)
+    rows = torch.arange(n)
+    buddies = torch.zeros(n, n, dtype=torch.bool)
+    buddies[rows, dissimilarity.argmin(1)] = True
+    return buddies & (dissimilarity.argmin(0)[None, :] == rows[:, None])
 
-    def __init__(self, n: int, rows: int, cols: int):
+
+class _Growth:
+    """One block of tiles grown on a canvas twice the grid's size, so the first tile may end up anywhere.
+
+    For every empty cell it keeps the summed confidence cost of each unplaced tile against the cell's placed
+    neighbours, their number, and how many of them are the tile's best buddies; placing a tile updates only the four
+    cells around it, so a step costs a few vectors, not a pass over the whole grid.
+    """
+
+    def __init__(self, rows: int, cols: int, cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor,
+                 buddy_down: Tensor):
         self.rows, self.cols = rows, cols
-        self.root = list(range(n))
-        self.cells: dict[int, dict[tuple[int, int], int]] = {i: {(0, 0): i} for i in range(n)}
-        self.position = [(0, 0)] * n  # of each tile within its cluster
+        self.canvas_rows, self.canvas_cols = 2 * rows - 1, 2 * cols - 1
+        n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
+        self.cost = torch.zeros(cells, n)
+        self.count = torch.zeros(cells)
+        self.buddies = torch.zeros(cells, n)
+        self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
+        self.box = [rows - 1, rows - 1, cols - 1, cols - 1]  # top, bottom, left, right of the placed block
+        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
+        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
+        self.pairs = (cost_right, cost_down, buddy_right, buddy_down)
 
-    def find(self, i: int) -> int:
-        while self.root[i] != i:
-            self.root[i] = self.root[self.root[i]]
-            i = self.root[i]
-        return i
+    def place(self, r: int, c: int, tile: int) -> None:
+        cost_right, cost_down, buddy_right, buddy_down = self.pairs
+        self.grid[r, c] = tile
+        self.cost[:, tile] = float("inf")  # a tile goes in one cell only
+        self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
+        top, bottom, left, right = self.box
+        self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
+        # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
+        for dr, dc, cost, buddy in ((0, -1, cost_right[:, tile], buddy_right[:, tile]),
+                                    (0, 1, cost_right[tile], buddy_right[tile]),
+                                    (-1, 0, cost_down[:, tile], buddy_down[:, tile]),
+                                    (1, 0, cost_down[tile], buddy_down[tile])):
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] < 0:
+                k = rr * self.canvas_cols + cc
+                self.cost[k] += cost
+                self.count[k] += 1
+                self.buddies[k] += buddy.float()
 
-    def join(self, i: int, j: int, dr: int, dc: int) -> bool:
-        """Place tile ``j`` at offset ``(dr, dc)`` from tile ``i`` if the two blocks fit together in the grid."""
-        a, b = self.find(i), self.find(j)
-        if a == b:
-            return False
-        if len(self.cells[a]) < len(self.cells[b]):  # move the smaller block
-            a, b, i, j, dr, dc = b, a, j, i, -dr, -dc
-        (ri, ci), (rj, cj) = self.position[i], self.position[j]
-        shift_r, shift_c = ri + dr - rj, ci + dc - cj
-        big, small = self.cells[a], self.cells[b]
-        moved = {(r + shift_r, c + shift_c): t for (r, c), t in small.items()}
-        if any(cell in big for cell in moved):
-            return False
-        all_r = [r for r, _ in big] + [r for r, _ in moved]
-        all_c = [c for _, c in big] + [c for _, c in moved]
-        if max(all_r) - min(all_r) >= self.rows or max(all_c) - min(all_c) >= self.cols:
-            return False
-        big.update(moved)
-        for cell, t in moved.items():
-            self.position[t] = cell
-            self.root[t] = a
-        self.root[b] = a
-        del self.cells[b]
-        return True
+    def best_move(self) -> tuple[int, int, int]:
+        """The (row, col, tile) to place next: a cell next to the block that keeps it inside the grid; the tile that
+        is a best buddy of all its placed neighbours first, then the lowest mean cost, cells with more neighbours
+        slightly preferred."""
+        top, bottom, left, right = self.box
+        fits = ((self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows)
+                & (self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols))
+        cells = ((self.count > 0) & fits).nonzero().squeeze(1)
+        count = self.count[cells, None]
+        score = self.cost[cells] / count * (1.0 - 0.05 * count)
+        score = score - 100.0 * count * (self.buddies[cells] == count)
+        best = int(score.argmin())
+        cell, tile = int(cells[best // score.shape[1]]), best % score.shape[1]
+        return cell // self.canvas_cols, cell % self.canvas_cols, tile
 
-
-def _edge_order(right: Tensor, down: Tensor, candidates: int | None) -> list[tuple[int, int, int, int]]:
-    """Edges ``(i, j, dr, dc)`` from most to least trusted; only each tile's best ``candidates`` when given."""
-    n = len(right)
-    scores = torch.stack([right, down])  # (2, N, N)
-    if candidates is not None and candidates < n - 1:
-        keep = torch.zeros_like(scores, dtype=torch.bool)
-        keep.scatter_(2, scores.topk(candidates, dim=2, largest=False).indices, True)
-        keep |= torch.zeros_like(keep).scatter_(1, scores.topk(candidates, dim=1, largest=False).indices, True)
-        scores = scores.masked_fill(~keep, float("inf"))
-    flat = scores.flatten()
-    order = stable_argsort(flat)
-    order = order[torch.isfinite(flat[order])].tolist()
-    steps = ((0, 1), (1, 0))
-    return [(k % (n * n) // n, k % n, *steps[k // (n * n)]) for k in order]
+    def placement(self) -> Tensor:
+        top, bottom, left, right = self.box
+        return self.grid[top:bottom + 1, left:right + 1].flatten()
 
 
-def _fill(grid: Tensor, right: Tensor, down: Tensor) -> Tensor:
-    """Greedily put the tiles missing from ``grid`` ``(rows, cols)`` (-1 = empty) into empty cells next to placed
-    tiles: each round places the (cell, tile) pair with the lowest mean seam dissimilarity to its placed neighbours,
-    preferring cells with more neighbours."""
-    grid = grid.clone()
-    n = grid.numel()
-    unplaced = torch.ones(n, dtype=torch.bool)
-    unplaced[grid[grid >= 0]] = False
-    if not (grid >= 0).any():
-        grid[0, 0] = 0
-        unplaced[0] = False
-    padded = lambda g: torch.nn.functional.pad(g, (1, 1, 1, 1), value=-1)
-    while unplaced.any():
-        candidates = unplaced.nonzero().squeeze(1)
-        p = padded(grid)
-        # neighbour ids of every cell: left, right, up, down; and which dissimilarity each side uses
-        sides = [(p[1:-1, :-2], lambda t: right[t][:, candidates]), (p[1:-1, 2:], lambda t: right[:, t][candidates].T),
-                 (p[:-2, 1:-1], lambda t: down[t][:, candidates]), (p[2:, 1:-1], lambda t: down[:, t][candidates].T)]
-        empty = (grid < 0).flatten()
-        cost = torch.zeros(n, len(candidates))
-        count = torch.zeros(n)
-        for neighbours, seam in sides:
-            ids = neighbours.flatten()
-            has = (ids >= 0) & empty
-            if has.any():
-                cost[has] += seam(ids[has])
-                count[has] += 1
-        usable = count > 0
-        score = torch.full_like(cost, float("inf"))
-        score[usable] = cost[usable] / count[usable, None] * (1.0 - 0.05 * count[usable, None])
-        k = int(score.argmin())
-        cell, tile = k // len(candidates), int(candidates[k % len(candidates)])
-        grid.view(-1)[cell] = tile
-        unplaced[tile] = False
-    return grid
+def _first_tiles(cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor, buddy_down: Tensor, k: int) -> list[int]:
+    """The ``k`` tiles with the most best buddies, ties broken by how confident their best seams are: growth starts
+    where the picture is most distinctive."""
+    buddies = buddy_right.sum(1) + buddy_right.sum(0) + buddy_down.sum(1) + buddy_down.sum(0)
+    confident = (cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values
+                 + cost_down.min(0).values)
+    return (confident - 1e3 * buddies).argsort()[:k].tolist()
 
 
-def solve_tiles(tiles: Tensor, rows: int, cols: int, candidates: tuple[int, ...] = (1, 3, 8, 32)) -> Tensor:
+def _grow(first: int, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
+    growth = _Growth(rows, cols, *pairs)
+    growth.place(rows - 1, cols - 1, first)
+    for _ in range(rows * cols - 1):
+        growth.place(*growth.best_move())
+    return growth.placement()
+
+
+def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor) -> float:
+    """Total dissimilarity of all the seams of an arrangement: how well it fits together, without knowing the truth."""
+    grid = placement.view(rows, cols)
+    return float(right[grid[:, :-1], grid[:, 1:]].sum() + down[grid[:-1], grid[1:]].sum())
+
+
+def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
     """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
 
-    Greedy growth in the order of seam confidence (Kruskal-style, as in Gallagher's tree-based reassembly): a seam
-    joins two blocks of tiles when they do not overlap and still fit in the grid; the seams considered widen
-    from each tile's best candidate to its best ``candidates[-1]``. Leftover tiles fill the gaps greedily. Returns ``placement`` ``(rows * cols,)``: cell ``k`` (row-major) gets tile ``placement[k]``.
+    Greedy placement in the spirit of Paikin & Tal (2015): start from a distinctive tile and keep adding the
+    (cell, tile) pair the seams trust most, best buddies first, never letting the block outgrow the grid. Seam
+    costs are the confidence ratios of Gallagher's MGC. Growing one block avoids the dead end of merging separately
+    grown blocks that end up overlapping. A block that started off by one row or column pushes the tiles of the
+    missing edge into wrong places, so growth runs from the ``starts`` most distinctive tiles and the arrangement
+    whose seams fit best wins. Returns ``placement`` ``(rows * cols,)``: cell ``k`` (row-major) gets tile
+    ``placement[k]``.
     """
     n = len(tiles)
     if n != rows * cols:
@@ -250,22 +253,9 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, candidates: tuple[int, ...]
     if n == 1:
         return torch.zeros(1, dtype=torch.long)
     right, down = dissimilarities(tiles)
-    clusters = _Clusters(n, rows, cols)
-    merges = 0
-    for limit in candidates:  # trust the clearest seams first: each tile's best candidate, then wider
-        for i, j, dr, dc in _edge_order(confidence(right), confidence(down), limit):
-            if clusters.join(i, j, dr, dc):
-                merges += 1
-                if merges == n - 1:
-                    break
-        if merges == n - 1:
-            break
-    block = max(clusters.cells.values(), key=len)
-    top, left = min(r for r, _ in block), min(c for _, c in block)
-    grid = torch.full((rows, cols), -1, dtype=torch.long)
-    for (r, c), t in block.items():
-        grid[r - top, c - left] = t
-    return _fill(grid, right, down).flatten()
+    pairs = (confidence(right), confidence(down), best_buddies(right), best_buddies(down))
+    arrangements = [_grow(first, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]
+    return min(arrangements, key=lambda placement: seam_dissimilarity(placement, rows, cols, right, down))
 
 
 def solve_image(puzzle: Tensor, rows: int, cols: int) -> Tensor:

@@ -3,8 +3,8 @@ import torch
 
 from jigsaw.errors import JigsawError
 from jigsaw.data import skimage_photographs
-from jigsaw.tiles import (assemble, cut, dissimilarities, grid_for_tile_size, parse_grid, shuffle_tiles, solve_image,
-                          solve_tiles, unshuffle_tiles)
+from jigsaw.tiles import (assemble, best_buddies, cut, dissimilarities, grid_for_tile_size, parse_grid, shuffle_tiles,
+                          solve_image, solve_tiles, unshuffle_tiles)
 
 
 def test_cut_assemble_round_trip():
@@ -77,6 +77,26 @@ def test_grayscale_photo_solves():
     photo = skimage_photographs()["camera"]
     shuffled, perm = shuffle_tiles(photo, 4, 4, seed=1)
     assert torch.equal(perm[solve_tiles(cut(shuffled, 4, 4), 4, 4)], torch.arange(16))
+
+
+def test_best_buddies_are_mutual_best_candidates():
+    inf = float("inf")
+    d = torch.tensor([[inf, 1.0, 5.0], [2.0, inf, 3.0], [4.0, 0.5, inf]])
+    # row bests: 0->1, 1->0, 2->1; column bests: col0<-1, col1<-2, col2<-1
+    assert best_buddies(d).nonzero().tolist() == [[1, 0], [2, 1]]  # not (0, 1): tile 1 prefers 2 on its left
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 7), (5, 3), (6, 8)])
+def test_solver_returns_a_placement_that_fills_the_grid_even_for_noise(rows, cols):
+    noise = torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(0))
+    placement = solve_tiles(cut(noise, rows, cols), rows, cols)
+    assert torch.equal(placement.sort().values, torch.arange(rows * cols))
+
+
+def test_solver_recovers_a_textured_photo_exactly():
+    photo = skimage_photographs()["chelsea"][:, :288, :448]
+    shuffled, perm = shuffle_tiles(photo, 9, 14, seed=0)
+    assert torch.equal(perm[solve_tiles(cut(shuffled, 9, 14), 9, 14)], torch.arange(9 * 14))
 
 
 def test_solve_rejects_wrong_tile_count():

@@ -89,19 +89,28 @@ def perceptual(tiles_rgb: Tensor) -> Tensor:
     return torch.from_numpy(lab).permute(0, 3, 1, 2).float()
 
 
+GRADIENT_NOISE = 1.0
+"""Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
+covariance. On the 432-tile benchmark (seed 0) a floor of 0.1 / 1 / 3 / 10 ranks the true neighbour first for
+82.3 / 83.2 / 83.5 / 83.7 % of seams, and the solver reaches 83.6 % neighbour accuracy with 1, 83.4 % with 3 and
+82.7 % with 10 (80.0 % with the old relative floor of 1e-3)."""
+
+
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     """Gallagher's Mahalanobis gradient compatibility from tile ``i``'s side, ``(N, N)``.
 
     Strips are ``(N, L, C)``: tile ``i``'s last and second-to-last pixel lines and tile ``j``'s first line. The
     gradients inside ``i`` near its edge (last - before_last) define a Gaussian; a good neighbour ``j`` continues it
-    across the seam, so ``first_j - last_i`` has a small Mahalanobis distance under it.
+    across the seam, so ``first_j - last_i`` has a small Mahalanobis distance under it. The covariance gets a floor
+    of :data:`GRADIENT_NOISE` (the role of Gallagher's dummy gradients): in flat regions the measured spread is
+    near zero and would turn 8-bit rounding into confident mistakes.
     """
     inside = last - before_last  # (N, L, C)
     mean = inside.mean(1, keepdim=True)
     centred = inside - mean
     channels = inside.shape[2]
     covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
-    covariance = covariance + 1e-3 * torch.eye(channels) * (1 + covariance.diagonal(dim1=1, dim2=2).mean(1))[:, None, None]
+    covariance = covariance + GRADIENT_NOISE**2 * torch.eye(channels)
     whiten = torch.linalg.inv(torch.linalg.cholesky(covariance))  # (N, C, C): W S W^T = I
     across = first.unsqueeze(0) - last.unsqueeze(1) - mean.unsqueeze(1)  # (N_i, N_j, L, C)
     white = torch.einsum("icd,ijld->ijlc", whiten, across)

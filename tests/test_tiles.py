@@ -87,9 +87,12 @@ def test_best_buddies_are_mutual_best_candidates():
 
 
 @pytest.mark.parametrize("rows, cols", [(1, 7), (5, 3), (6, 8)])
-def test_solver_returns_a_placement_that_fills_the_grid_even_for_noise(rows, cols):
-    noise = torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(0))
-    placement = solve_tiles(cut(noise, rows, cols), rows, cols)
+@pytest.mark.parametrize("kind", ["noise", "flat"])
+def test_solver_returns_a_placement_that_fills_the_grid_for_any_content(rows, cols, kind):
+    image = torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(0))
+    if kind == "flat":
+        image = torch.full_like(image, 0.5)
+    placement = solve_tiles(cut(image, rows, cols), rows, cols)
     assert torch.equal(placement.sort().values, torch.arange(rows * cols))
 
 

@@ -95,14 +95,21 @@ def shuffle(
     mode: Annotated[Mode, typer.Option(help="Shuffle every pixel, or square tiles of a grid.")] = Mode.pixels,
     grid: Annotated[Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles mode: tile side in pixels (instead of --grid).")] = None,
+    crop: Annotated[bool, typer.Option("--crop", help="Tiles mode with --tile: centre-crop the image to a multiple "
+                                                      "of the tile size instead of refusing it.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
     force: ForceOption = False,
 ) -> None:
     """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
     data.check_image_output(out, force)
-    if mode is Mode.pixels and (grid is not None or tile is not None):
-        raise JigsawError("--grid and --tile only apply to --mode tiles")
+    if mode is Mode.pixels and (grid is not None or tile is not None or crop):
+        raise JigsawError("--grid, --tile and --crop only apply to --mode tiles")
+    if crop and tile is None:
+        raise JigsawError("--crop needs --tile")
     picture = data.read_image(image)
+    if crop:
+        tiles.grid_for_tile_size(tile, tile, tile)  # rejects a tile size below 1
+        picture = data.crop_to_multiple(picture, tile, tile)
     if mode is Mode.pixels:
         shuffled = shuffle_pixels(picture.unsqueeze(0), seed)[0][0]
         metadata = {"jigsaw-mode": "pixels"}

@@ -54,6 +54,18 @@ def test_shuffle_tiles_of_a_photo(photo, tmp_path, option):
     assert read_metadata(out)["jigsaw-grid"] == "4x4"
 
 
+def test_shuffle_tiles_with_crop_keeps_the_centre(photo, tmp_path):
+    out = tmp_path / "tiles.png"
+    assert run("shuffle", photo, out, "--mode", "tiles", "--tile", "100").exit_code == 2  # 512 is no multiple of 100
+    result = run("shuffle", photo, out, "--mode", "tiles", "--tile", "100", "--crop")
+    assert result.exit_code == 0, result.output
+    shuffled, centre = read_image(out), read_image(photo)[:, 6:506, 6:506]
+    tiles_of = lambda image: sorted(tile.flatten().tolist() for tile in cut(image, 5, 5))
+    assert shuffled.shape == (3, 500, 500) and tiles_of(shuffled) == tiles_of(centre)
+    assert run("shuffle", photo, tmp_path / "x.png", "--mode", "tiles", "--crop").exit_code == 2  # needs --tile
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_shuffle_an_mnist_digit(mnist_test, tmp_path):
     digit = tmp_path / "digit.png"
     write_image(mnist_test[0][0], digit)

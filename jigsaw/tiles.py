@@ -91,15 +91,14 @@ def perceptual(tiles_rgb: Tensor) -> Tensor:
 
 GRADIENT_NOISE = 1.0
 """Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
-covariance. On the 432-tile benchmark (seed 0, MGC alone) a floor of 0.1 / 1 / 3 / 10 ranks the true neighbour first
-for 82.3 / 83.2 / 83.5 / 83.7 % of seams, and the solver reaches 83.6 % neighbour accuracy with 1, 83.4 % with 3 and
-82.7 % with 10 (80.0 % with a relative floor of 1e-3)."""
+covariance. ``python benchmarks/tune_tiles.py`` (432 tiles, shuffle seeds 0 / 1, MGC alone): neighbour accuracy
+79.6 / 79.1 % with a floor of 0.1, 83.5 / 83.0 % with 1, 82.4 / 81.9 % with 3, 81.4 / 81.3 % with 10."""
 
 PREDICTION_WEIGHT = 3.0
-"""Weight of the prediction measure against MGC, each divided by its median over all pairs. On the 432-tile benchmark
-(seeds 0 / 1) the solver's neighbour accuracy is 83.6 / 83.1 % with MGC alone, 85.9 / 85.3 % with weight 0.3,
-87.0 / 86.6 % with 1, 87.3 / 86.8 % with 3 and 87.3 % (seed 0) with 10: MGC misses flat regions, where the
-prediction's plain pixel differences still carry the faint shading."""
+"""Weight of the prediction measure against MGC, each divided by its median over all pairs. Same script: 83.5 / 83.0 %
+with weight 0, 85.9 / 85.3 % with 0.3, 87.0 / 86.6 % with 1, 87.3 / 86.8 % with 3, 87.3 / 87.3 % with 10; 3 rather
+than 10 because 10 loses rocket at 8x8 (97.4 against 96.3 % mean neighbour accuracy over the 8x8 puzzles of
+bench_tiles.py). MGC misses flat regions, where the prediction's plain pixel differences still carry faint shading."""
 
 
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
@@ -148,7 +147,8 @@ def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Ten
 def dissimilarities(tiles: Tensor) -> tuple[Tensor, Tensor]:
     """``(right, down)``: ``right[i, j]`` is how unlikely tile ``j`` sits right of tile ``i``, ``down[i, j]`` below it.
 
-    Tiles ``(N, C, h, w)`` in [0, 1], compared in L*a*b*; both matrices ``(N, N)`` with ``inf`` on the diagonal.
+    Tiles ``(N, C, h, w)`` in [0, 1], compared in L*a*b* by MGC plus the prediction measure; both matrices
+    ``(N, N)`` with ``inf`` on the diagonal.
     """
     t = perceptual(tiles)
     columns = lambda k: t[..., k].transpose(1, 2)  # (N, h, C)
@@ -272,8 +272,8 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
 
     Greedy placement in the spirit of Paikin & Tal (2015): start from a distinctive tile and keep adding the
     (cell, tile) pair the seams trust most, best buddies first, never letting the block outgrow the grid. Seam
-    costs are the confidence ratios of Gallagher's MGC. Growing one block avoids the dead end of merging separately
-    grown blocks that end up overlapping. A block that started off by one row or column pushes the tiles of the
+    costs are the confidence ratios of :func:`dissimilarities`. Growing one block avoids the dead end of merging
+    separately grown blocks that end up overlapping. A block that started off by one row or column pushes the tiles of the
     missing edge into wrong places, so growth runs from the ``starts`` most distinctive tiles and the arrangement
     whose seams fit best wins. Returns ``placement`` ``(rows * cols,)``: cell ``k`` (row-major) gets tile
     ``placement[k]``.

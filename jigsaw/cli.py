@@ -272,6 +272,7 @@ def train_sortgan(
     adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
+    grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,
     limit: LimitOption = None,
     resume: ResumeOption = False,
     data_dir: DataDirOption = None,
@@ -284,7 +285,8 @@ def train_sortgan(
     training = _start_or_resume(out, resume, force, epochs, sortgan.Training.load, lambda: sortgan.Training(
         sortgan.SortGANConfig(dataset=dataset.value, input=input.value, mse_weight=mse_weight,
                               score_weight=score_weight, adversarial_weight=adversarial_weight, lr=lr,
-                              label_smoothing=label_smoothing, epochs=epochs, seed=seed, limit=limit)))
+                              label_smoothing=label_smoothing, grad_clip=grad_clip, epochs=epochs, seed=seed,
+                              limit=limit)))
     config = training.config
     steps = -(-min(config.limit or 60_000, 60_000) // config.batch_size) * (config.epochs - len(training.history))
     with progress_bar() as progress:

@@ -51,6 +51,7 @@ class SortGANConfig:
     lr: float = 2e-3
     betas: tuple[float, float] = (0.5, 0.999)
     label_smoothing: float = 0.0  # real targets become 1 - label_smoothing for the discriminator
+    grad_clip: float = 0.0  # beyond the thesis: clip the generator's gradient norm to this (0: no clipping)
     batch_size: int = 64
     epochs: int = 100
     seed: int = 0
@@ -62,6 +63,8 @@ class SortGANConfig:
             raise JigsawError(f"unknown input {self.input!r}; choose one of {', '.join(INPUTS)}")
         if not 0.0 <= self.label_smoothing < 0.5:
             raise JigsawError("label smoothing must be in [0, 0.5)")
+        if self.grad_clip < 0:
+            raise JigsawError("the gradient clip must be 0 (off) or positive")
         self.betas = tuple(self.betas)
         return self
 
@@ -145,6 +148,8 @@ def train_step(model: SortGAN, opt_g, opt_d, images: Tensor, labels: Tensor, per
     if config.score_weight:
         g_loss = g_loss + config.score_weight * F.mse_loss(scores, images)
     g_loss.backward()
+    if config.grad_clip:  # one exploding batch would otherwise enter Adam's moments and wreck the generator
+        torch.nn.utils.clip_grad_norm_(model.generator.parameters(), config.grad_clip)
     opt_g.step()
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "g_mse": reconstruction.item()}
 

@@ -63,6 +63,17 @@ def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root
 def test_bad_config():
     with pytest.raises(JigsawError, match="unknown input"):
         Training(SortGANConfig(input="reversed"))
+    with pytest.raises(JigsawError, match="gradient clip"):
+        Training(SortGANConfig(grad_clip=-1.0))
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-3])
+def test_grad_clip_bounds_the_generator_gradient(batch, clip):
+    training = Training(SortGANConfig(input="sorted", score_weight=100.0, grad_clip=clip))
+    train_step(training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0),
+               training.config)
+    norm = torch.nn.utils.get_total_norm([p.grad for p in training.model.generator.parameters()])
+    assert (norm <= 1e-3 * 1.001) == bool(clip)  # unclipped, the regression term's gradient is far larger
 
 
 def test_quantized_export_solves_almost_exactly_like_the_original(tmp_path, mnist_test):

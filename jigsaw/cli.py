@@ -338,6 +338,8 @@ def solve(
     else:
         if grid is not None or tile is not None:
             raise JigsawError("--grid and --tile only apply to --mode tiles")
+        if label is not None and not 0 <= label <= 9:
+            raise JigsawError(f"--label must be a class from 0 to 9, got {label}")
         if method == "classifier":
             _solve_with_classifiers(puzzle, out, label, classifiers, steps, force)
         elif method == "sortgan":
@@ -366,7 +368,7 @@ def _solve_with_classifiers(puzzle: Path, out: Path, label: Optional[int], class
 
     from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve as solve_images
 
-    if label is None or not 0 <= label <= 9:
+    if label is None:
         raise JigsawError("the classifier method needs --label, a class from 0 to 9")
     if classifiers is None:
         raise JigsawError("the classifier method needs --classifiers DIR (from `jigsaw train solver-nets`)")
@@ -386,8 +388,6 @@ def _solve_pixels(puzzle: Path, out: Path, label: Optional[int], model: Optional
 
     from jigsaw.sortgan import bundled_solver_path, load_solver
 
-    if label is not None and not 0 <= label <= 9:
-        raise JigsawError(f"--label must be a class from 0 to 9, got {label}")
     shuffled = _digit_image(puzzle)
     solver, _ = load_solver(model or bundled_solver_path(dataset.value))
     labels = None if label is None else torch.tensor([label])

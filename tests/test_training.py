@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from jigsaw.models import LeNet5
-from jigsaw.training import Split, accuracy, fit, stalled
+from jigsaw.training import Split, accuracy, fit, random_shifts, stalled
 
 
 @pytest.mark.slow
@@ -33,3 +33,20 @@ def test_accuracy_of_a_constant_model():
         model[1].weight.zero_()
         model[1].bias.copy_(torch.tensor([1.0, 0.0]))
     assert accuracy(model, torch.rand(10, 1, 2, 2), torch.tensor([0] * 7 + [1] * 3)) == 0.7
+
+
+def test_random_shifts_translate_each_image_within_the_limit():
+    images = torch.zeros(64, 2, 10, 12)
+    images[:, :, 4, 5] = torch.arange(1, 65, dtype=torch.float32)[:, None]  # one bright pixel per image
+    shifted = random_shifts(images, 2, torch.Generator().manual_seed(0))
+    assert shifted.shape == images.shape
+    offsets = set()
+    for i in range(64):
+        where = (shifted[i, 0] == i + 1).nonzero()
+        assert len(where) == 1 and torch.equal(shifted[i, 1], shifted[i, 0])  # channels move together
+        dy, dx = int(where[0, 0]) - 4, int(where[0, 1]) - 5
+        assert abs(dy) <= 2 and abs(dx) <= 2
+        offsets.add((dy, dx))
+    assert len(offsets) > 10  # each image gets its own offset
+    same = random_shifts(images, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(same, shifted)

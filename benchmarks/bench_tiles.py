@@ -7,7 +7,9 @@ scaled (Lanczos, aspect kept) to cover 504x672 and centre-cropped to it, so ever
 Goal (tile issue): neighbour accuracy >= 95 % at about 432 tiles, under 10 s per puzzle on 2 CPU cores.
 
 For the 432-tile puzzles it also prints how often the compatibility measure ranks a tile's true right / lower
-neighbour first among all tiles ("best-candidate %"): where that is low, no placement can be accurate.
+neighbour first among all tiles ("best candidate": where that is low, no placement can be accurate), and the total
+seam dissimilarity of the solution over that of the true arrangement ("cost ratio": above 1, the measure prefers the
+truth and the placement search fell short).
 """
 
 from __future__ import annotations
@@ -20,18 +22,22 @@ import torch
 from common import report
 from jigsaw.data import crop_to_multiple, resize_to_cover, skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
-from jigsaw.tiles import cut, dissimilarities
+from jigsaw.tiles import cut, dissimilarities, seam_dissimilarity
 
 
-def best_candidate_rate(image: torch.Tensor, tile: int) -> float:
-    """Fraction of true seams (right and down) whose tile pair is ranked first by the dissimilarities."""
+def measure_diagnosis(image: torch.Tensor, tile: int, arrangement: list[int]) -> dict[str, float]:
+    """Is the seam measure or the placement the limit? ``best candidate``: fraction of true seams (right and down)
+    whose tile pair the dissimilarities rank first; ``cost ratio``: total seam dissimilarity of the solver's
+    arrangement over that of the true one (above 1: the measure prefers the truth, the search missed it)."""
     image = crop_to_multiple(image, tile, tile)
     rows, cols = image.shape[1] // tile, image.shape[2] // tile
     right, down = dissimilarities(cut(image, rows, cols))
     ids = torch.arange(rows * cols).view(rows, cols)
     hits = (right[ids[:, :-1].flatten()].argmin(1) == ids[:, 1:].flatten()).sum() + \
         (down[ids[:-1].flatten()].argmin(1) == ids[1:].flatten()).sum()
-    return float(hits) / (rows * (cols - 1) + (rows - 1) * cols)
+    cost = lambda placement: seam_dissimilarity(placement, rows, cols, right, down)
+    return {"best candidate": float(hits) / (rows * (cols - 1) + (rows - 1) * cols),
+            "cost ratio": cost(torch.tensor(arrangement)) / cost(ids.flatten())}
 
 
 def main() -> None:
@@ -56,10 +62,11 @@ def main() -> None:
                      "mean s": mean("seconds"), "max s": max(r["seconds"] for r in results)})
         for r in results:
             if "tile" in setting:
-                r["best candidate"] = best_candidate_rate(setting["images"][r["image"]], setting["tile"])
+                r.update(measure_diagnosis(setting["images"][r["image"]], setting["tile"], r["arrangement"]))
+            diagnosis = (f"  best candidate {r['best candidate']:.3f}  cost ratio {r['cost ratio']:.2f}"
+                         if "tile" in setting else "")
             print(f"  {name:28s} {r['image']:22s} direct {r['direct']:.3f} neighbour {r['neighbour']:.3f} "
-                  f"{r['seconds']:.2f} s" + (f"  best candidate {r['best candidate']:.3f}" if "tile" in setting else ""),
-                  flush=True)
+                  f"{r['seconds']:.2f} s{diagnosis}", flush=True)
     out = report("bench_tiles", f"tile jigsaw on {len(photos)} scikit-image photographs, seed {args.seed}", rows,
                  list(rows[0]))
     out.with_name("bench_tiles_per_image.json").write_text(json.dumps(detail, indent=2))

@@ -111,7 +111,8 @@ def evaluate(solvers: dict[str, Solver], puzzles: Puzzles, judge: LeNet5, refere
 def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None,
                    grid: tuple[int, int] | None = None, on_image: Callable[[str], None] | None = None) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
-    ``seed``, solve, and measure direct and neighbour accuracy and the solving time."""
+    ``seed``, solve, and measure direct and neighbour accuracy and the solving time. ``arrangement`` lists the
+    original tile each cell of the solution shows (row-major)."""
     from jigsaw.data import crop_to_multiple
     from jigsaw.metrics import direct_accuracy, neighbour_accuracy
     from jigsaw.tiles import cut, shuffle_tiles, solve_tiles
@@ -135,5 +136,5 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
         arrangement = perm[placement]  # original tile shown in each cell
         results.append({"image": name, "grid": f"{rows}x{cols}", "tiles": rows * cols,
                         "direct": direct_accuracy(arrangement), "neighbour": neighbour_accuracy(arrangement, rows, cols),
-                        "seconds": seconds})
+                        "seconds": seconds, "arrangement": arrangement.tolist()})
     return results

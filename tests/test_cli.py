@@ -206,6 +206,7 @@ def test_evaluate_tiles_on_a_folder(tmp_path):
 
     rows = json.loads((out / "metrics.json").read_text())["results"]
     assert rows[0]["tiles"] == 24 and rows[0]["neighbour"] == 1.0
+    assert rows[0]["arrangement"] == list(range(24))  # solved exactly: every cell shows its own tile
     assert run("evaluate", "--mode", "tiles", "--images", folder, "--tile", 16, "--out", out).exit_code == 2
 
 

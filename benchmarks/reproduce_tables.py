@@ -1,9 +1,10 @@
 """LeNet5 / MNIST columns of the thesis' Tables 5.1-5.3: 3 inits x 3 granularities x STE / without STE, plus a
 plain-Adam reference and LaPerm with sync periods k > 1.
 
-    python benchmarks/reproduce_tables.py --epochs 5 --seed 0 [--threads 1] [--only '*-ste']
+    python benchmarks/reproduce_tables.py --epochs 5 --seed 0 [--threads 1] [--only '*-ste'] [--no-normalize --shift 0]
 
-Each cell is the best test accuracy (%) of a `jigsaw train index-opt` run (one run per cell, one seed), trained in
+Each cell is the best test accuracy (%) of a `jigsaw train index-opt` run (one run per cell, one seed; inputs
+standardised and shifted by up to 2 pixels unless told otherwise, see jigsaw/index_training.py), trained in
 runs/tables/<cell>/; a finished cell is not trained again (delete its folder to redo it), an unfinished one resumes.
 ``--only`` trains just the cells whose name matches the pattern and reads the others as they are, so the table says
 how many epochs each cell has had.

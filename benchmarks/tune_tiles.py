@@ -1,9 +1,12 @@
-"""The sweeps behind the two constants of the tile solver's seam measure (432-tile puzzles of bench_tiles.py).
+"""The sweeps behind the constants of the tile solver (432-tile puzzles of bench_tiles.py).
 
-    python benchmarks/tune_tiles.py [--seeds 0 1]
+    python benchmarks/tune_tiles.py [--seeds 0 1] [--sweep measure|blocks|all]
 
-Rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then ``PREDICTION_WEIGHT`` with the
-chosen floor. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed.
+``measure`` rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then
+``PREDICTION_WEIGHT`` with the chosen floor. ``blocks`` rows: the two rules of ``consistent_block``,
+``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and ``BLOCK_MAX_MEAN_COST``, the others at their
+chosen values. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed. The measure
+sweeps were run before ``consistent_block`` existed (greedy growth alone), so their figures in tiles.py are lower.
 """
 
 from __future__ import annotations
@@ -15,19 +18,25 @@ from jigsaw import tiles
 from jigsaw.data import resize_to_cover, skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
 
-SETTINGS = [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
-            *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0))]
+SWEEPS = {
+    "measure": [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
+                *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0))],
+    "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8)),
+               *({"BLOCK_LONE_SEAM_SIZE": 4, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 5.0))],
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--sweep", choices=[*SWEEPS, "all"], default="all")
     args = parser.parse_args()
     photos = {name: resize_to_cover(image, 504, 672) for name, image in skimage_photographs().items()}
-    chosen = {name: getattr(tiles, name) for name in SETTINGS[0]}
+    settings = [s for name, sweep in SWEEPS.items() if args.sweep in (name, "all") for s in sweep]
+    chosen = {name: getattr(tiles, name) for setting in settings for name in setting}
     rows = []
     try:
-        for setting in SETTINGS:
+        for setting in settings:
             for name, value in setting.items():
                 setattr(tiles, name, value)
             row = dict(setting)
@@ -40,7 +49,11 @@ def main() -> None:
     finally:
         for name, value in chosen.items():
             setattr(tiles, name, value)
-    report("tune_tiles", "tile solver seam measure, 432 tiles, 9 scikit-image photographs", rows, list(rows[0]))
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    for row in rows:
+        for column in columns:
+            row.setdefault(column, "")
+    report("tune_tiles", "tile solver constants, 432 tiles, 9 scikit-image photographs", rows, columns)
 
 
 if __name__ == "__main__":

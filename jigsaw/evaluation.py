@@ -112,9 +112,9 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
                    grid: tuple[int, int] | None = None, on_image: Callable[[str], None] | None = None) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
     ``seed``, solve, and measure direct and neighbour accuracy and the solving time. ``arrangement`` lists the
-    original tile each cell of the solution shows (row-major)."""
+    original tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
     from jigsaw.data import crop_to_multiple
-    from jigsaw.metrics import direct_accuracy, neighbour_accuracy
+    from jigsaw.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
     from jigsaw.tiles import cut, shuffle_tiles, solve_tiles
 
     if (tile is None) == (grid is None):
@@ -133,7 +133,7 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
         start = time.perf_counter()
         placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
         seconds = time.perf_counter() - start
-        arrangement = perm[placement]  # original tile shown in each cell
+        arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
         results.append({"image": name, "grid": f"{rows}x{cols}", "tiles": rows * cols,
                         "direct": direct_accuracy(arrangement), "neighbour": neighbour_accuracy(arrangement, rows, cols),
                         "seconds": seconds, "arrangement": arrangement.tolist()})

@@ -108,6 +108,27 @@ def image_metrics(recovered: Tensor, original: Tensor, labels: Tensor, judge: Le
 # --------------------------------------------------------------------------------------------------------------------
 # Tile puzzles. An arrangement ``(rows * cols,)`` names, for each cell in row-major order, the original tile in it.
 # --------------------------------------------------------------------------------------------------------------------
+def without_duplicate_swaps(arrangement: Tensor, tiles: Tensor) -> Tensor:
+    """The same picture with pixel-identical tiles relabelled so that each sits in its own cell where it can.
+
+    Two identical tiles (a flat black patch, say) can trade places without changing a pixel of the solution; no
+    solver can tell them apart, so the accuracies should not depend on which of them went where. ``tiles`` are the
+    original tiles ``(N, C, h, w)`` in row-major order. Within each group of identical tiles, every cell showing a
+    tile of its own group gets exactly its own tile; the group's other tiles fill its other cells.
+    """
+    _, group = torch.unique(tiles.flatten(1), dim=0, return_inverse=True)
+    cells = torch.arange(len(arrangement))
+    content_right = group[arrangement] == group[cells]
+    relabelled = arrangement.clone()
+    for g in group[cells[content_right]].unique().tolist():
+        home = cells[content_right & (group == g)]  # cells that show a copy of their own tile
+        stray = cells[~content_right & (group[arrangement] == g)]  # cells showing a copy elsewhere
+        members = cells[group == g]
+        relabelled[home] = home
+        relabelled[stray] = members[~torch.isin(members, home)]
+    return relabelled
+
+
 def direct_accuracy(arrangement: Tensor) -> float:
     """Fraction of tiles in their exact original cell."""
     return float((arrangement == torch.arange(len(arrangement))).float().mean())

@@ -64,3 +64,21 @@ def test_tile_accuracies_on_hand_made_arrangements():
     shifted = torch.tensor([2, 0, 1, 5, 3, 4])  # columns rotated by one: pairs 0-1 and 3-4 kept, all vertical kept
     assert neighbour_accuracy(shifted, 2, 3) == pytest.approx(5 / 7)
     assert direct_accuracy(torch.tensor([0, 2, 1, 3, 4, 5])) == pytest.approx(4 / 6)
+
+
+def test_swapping_identical_tiles_is_not_an_error():
+    from jigsaw.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
+
+    tiles = torch.rand(6, 1, 2, 2)
+    tiles[1] = tiles[4] = tiles[5] = 0.0  # three identical flat tiles
+    swapped = torch.tensor([0, 4, 2, 3, 5, 1])  # the flat tiles trade places: the picture is unchanged
+    assert direct_accuracy(swapped) == pytest.approx(3 / 6)
+    fixed = without_duplicate_swaps(swapped, tiles)
+    assert fixed.tolist() == list(range(6))
+    assert neighbour_accuracy(fixed, 2, 3) == 1.0
+    # a flat tile in a textured tile's cell is a real error, and the arrangement stays a permutation
+    wrong = torch.tensor([1, 0, 2, 3, 5, 4])
+    fixed = without_duplicate_swaps(wrong, tiles)
+    assert sorted(fixed.tolist()) == list(range(6))
+    assert torch.equal(tiles[fixed], tiles[wrong])  # the same picture
+    assert direct_accuracy(fixed) == pytest.approx(4 / 6)

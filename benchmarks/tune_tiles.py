@@ -5,8 +5,9 @@
 ``measure`` rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then
 ``PREDICTION_WEIGHT`` with the chosen floor. ``blocks`` rows: the two rules of ``consistent_block``,
 ``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and ``BLOCK_MAX_MEAN_COST``, the others at their
-chosen values. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed. The measure
-sweeps were run before ``consistent_block`` existed (greedy growth alone), so their figures in tiles.py are lower.
+chosen values. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed; each
+photograph's neighbour accuracy is printed as the sweep goes. The measure sweeps were run before
+``consistent_block`` existed (greedy growth alone), so their figures in tiles.py are lower than today's.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from jigsaw.evaluation import evaluate_tiles
 SWEEPS = {
     "measure": [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
                 *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0))],
-    "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8)),
-               *({"BLOCK_LONE_SEAM_SIZE": 4, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 5.0))],
+    "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8, 16)),
+               *({"BLOCK_LONE_SEAM_SIZE": 8, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 4.0, 5.0))],
 }
 
 
@@ -44,6 +45,7 @@ def main() -> None:
                 results = evaluate_tiles(photos, seed=seed, tile=28)
                 row[f"neighbour % seed {seed}"] = 100 * sum(r["neighbour"] for r in results) / len(results)
                 row[f"direct % seed {seed}"] = 100 * sum(r["direct"] for r in results) / len(results)
+                print(f"  seed {seed}: " + ", ".join(f"{r['image']} {100 * r['neighbour']:.1f}" for r in results))
             print(row, flush=True)
             rows.append(row)
     finally:

@@ -39,6 +39,17 @@ def _root() -> None:
     """Learn and solve permutations with PyTorch: shuffle images, train solvers, solve puzzles."""
 
 
+@train_app.callback()
+def _train(threads: Annotated[Optional[int], typer.Option(
+        min=1, help="CPU threads for torch [default: all cores]. A seed gives bit-identical runs only at the same "
+                    "thread count.")] = None) -> None:
+    """Train networks: classifiers, index-optimised nets, sortGAN."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=err_console)

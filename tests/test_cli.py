@@ -161,6 +161,25 @@ def test_train_index_opt_resume_and_plot(tmp_path, dataset_root):
     assert run("plot", "weights", out / "checkpoint.pt", "--out", hist).exit_code == 2  # no overwrite
 
 
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_train_threads_fixes_the_thread_count_and_the_run_repeats_exactly(tmp_path, dataset_root, restore_threads):
+    logs = []
+    for name in ("a", "b"):
+        result = run("train", "--threads", 1, "index-opt", "--out", tmp_path / name, "--limit", 256,
+                     "--epochs", 1, "--data-dir", dataset_root)
+        assert result.exit_code == 0, result.output
+        assert torch.get_num_threads() == 1
+        logs.append((tmp_path / name / "log.jsonl").read_text())
+    assert logs[0] == logs[1]
+    assert run("train", "--threads", 0, "index-opt", "--out", tmp_path / "c").exit_code == 2
+
+
 def test_plot_rejects_a_classifier_checkpoint(tmp_path):
     from jigsaw.classifier import bundled_judge_path
 

@@ -41,7 +41,7 @@ def _root() -> None:
 
 @train_app.callback()
 def _train(threads: Annotated[Optional[int], typer.Option(
-        min=1, help="CPU threads for torch [default: all cores]. A seed gives bit-identical runs only at the same "
+        min=1, help="CPU threads for torch (default: all cores). A seed gives bit-identical runs only at the same "
                     "thread count.")] = None) -> None:
     """Train networks: classifiers, index-optimised nets, sortGAN."""
     if threads is not None:
@@ -60,8 +60,8 @@ class Dataset(str, Enum):
     fashion_mnist = "fashion-mnist"
 
 
-DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root (torchvision layout) [env JIGSAW_DATA, "
-                                                                "else ./data].")]
+DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root in torchvision's layout (default: env "
+                                                                "JIGSAW_DATA, else ./data).")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
 LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")]
@@ -332,14 +332,14 @@ def solve(
     mode: Annotated[Mode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = Mode.pixels,
     label: Annotated[Optional[int], typer.Option(help="Pixels: class 0-9; omitted: the discriminator "
                                                                        "picks the class whose recovery looks most real.")] = None,
-    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled for --dataset].")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
     method: Annotated[str, typer.Option(help="Pixels: sortgan, or classifier (frozen-classifier solver, needs "
                                              "--label and --classifiers).")] = "sortgan",
     classifiers: Annotated[Optional[Path], typer.Option(help="Pixels, classifier method: folder from "
                                                               "`jigsaw train solver-nets`.")] = None,
     steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
-    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS [default: from the PNG's metadata].")] = None,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS (default: from the PNG's metadata).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
     force: ForceOption = False,
 ) -> None:
@@ -451,19 +451,19 @@ def _check_report_dir(out: Path, force: bool) -> tuple[Path, Path]:
 def evaluate(
     out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
     mode: Annotated[Mode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = Mode.pixels,
-    images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images [default: scikit-image's photographs].")] = None,
+    images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images (default: scikit-image's photographs).")] = None,
     tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
     method: Annotated[list[str], typer.Option(help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
                                                    "(sortgan when a model is available). Repeat for several.")] = ["all"],
-    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint [default: bundled].")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled).")] = None,
     classifiers: Annotated[Optional[Path], typer.Option(help="Pixels: folder of `jigsaw train solver-nets`; adds "
                                                               "the classifier method.")] = None,
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
     knn_k: Annotated[int, typer.Option(min=1, help="k of the knn baseline.")] = 50,
-    judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint [default: bundled].")] = None,
+    judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint (default: bundled).")] = None,
     data_dir: DataDirOption = None,
     force: ForceOption = False,
 ) -> None:

@@ -321,3 +321,17 @@ def test_train_solver_nets_then_solve_with_classifiers(tmp_path, shuffled_digit,
     assert torch.equal(read_image(out).flatten().sort().values, read_image(shuffled_digit).flatten().sort().values)
     missing_label = run("solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--out", out, "--force")
     assert missing_label.exit_code == 2 and "needs --label" in missing_label.output
+
+
+def test_no_option_help_uses_square_brackets():
+    """Rich reads ``[...]`` in a help text as markup and silently drops it (defaults vanished from --help)."""
+    import typer.main
+
+    def commands(command):
+        yield command
+        for sub in getattr(command, "commands", {}).values():
+            yield from commands(sub)
+
+    helps = [(command.name, param.name, param.help) for command in commands(typer.main.get_command(app))
+             for param in command.params if getattr(param, "help", None)]
+    assert helps and not [h for h in helps if "[" in h[2]]

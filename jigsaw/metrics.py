@@ -116,11 +116,11 @@ def without_duplicate_swaps(arrangement: Tensor, tiles: Tensor) -> Tensor:
     original tiles ``(N, C, h, w)`` in row-major order. Within each group of identical tiles, every cell showing a
     tile of its own group gets exactly its own tile; the group's other tiles fill its other cells.
     """
-    _, group = torch.unique(tiles.flatten(1), dim=0, return_inverse=True)
+    _, group, counts = torch.unique(tiles.flatten(1), dim=0, return_inverse=True, return_counts=True)
     cells = torch.arange(len(arrangement))
     content_right = group[arrangement] == group[cells]
     relabelled = arrangement.clone()
-    for g in group[cells[content_right]].unique().tolist():
+    for g in (counts > 1).nonzero().flatten().tolist():
         home = cells[content_right & (group == g)]  # cells that show a copy of their own tile
         stray = cells[~content_right & (group[arrangement] == g)]  # cells showing a copy elsewhere
         members = cells[group == g]

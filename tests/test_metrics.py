@@ -69,7 +69,7 @@ def test_tile_accuracies_on_hand_made_arrangements():
 def test_swapping_identical_tiles_is_not_an_error():
     from jigsaw.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
 
-    tiles = torch.rand(6, 1, 2, 2)
+    tiles = torch.rand(6, 1, 2, 2, generator=torch.Generator().manual_seed(0))
     tiles[1] = tiles[4] = tiles[5] = 0.0  # three identical flat tiles
     swapped = torch.tensor([0, 4, 2, 3, 5, 1])  # the flat tiles trade places: the picture is unchanged
     assert direct_accuracy(swapped) == pytest.approx(3 / 6)

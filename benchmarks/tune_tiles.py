@@ -6,8 +6,7 @@
 ``PREDICTION_WEIGHT`` with the chosen floor. ``blocks`` rows: the two rules of ``consistent_block``,
 ``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and ``BLOCK_MAX_MEAN_COST``, the others at their
 chosen values. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed; each
-photograph's neighbour accuracy is printed as the sweep goes. The measure sweeps were run before
-``consistent_block`` existed (greedy growth alone), so their figures in tiles.py are lower than today's.
+photograph's neighbour accuracy is printed as the sweep goes.
 """
 
 from __future__ import annotations

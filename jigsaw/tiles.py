@@ -91,14 +91,13 @@ def perceptual(tiles_rgb: Tensor) -> Tensor:
 
 GRADIENT_NOISE = 1.0
 """Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
-covariance. ``python benchmarks/tune_tiles.py`` (432 tiles, shuffle seeds 0 / 1, MGC alone): neighbour accuracy
-79.6 / 79.1 % with a floor of 0.1, 83.5 / 83.0 % with 1, 82.4 / 81.9 % with 3, 81.4 / 81.3 % with 10."""
+covariance. ``python benchmarks/tune_tiles.py --sweep measure`` (432 tiles, shuffle seeds 0 / 1, MGC alone): neighbour
+accuracy 80.1 / 80.0 % with a floor of 0.1, 83.9 / 83.8 % with 1, 83.4 / 83.2 % with 3, 83.6 / 83.4 % with 10."""
 
 PREDICTION_WEIGHT = 3.0
-"""Weight of the prediction measure against MGC, each divided by its median over all pairs. Same script: 83.5 / 83.0 %
-with weight 0, 85.9 / 85.3 % with 0.3, 87.0 / 86.6 % with 1, 87.3 / 86.8 % with 3, 87.3 / 87.3 % with 10; 3 rather
-than 10 because 10 loses rocket at 8x8 (97.4 against 96.3 % mean neighbour accuracy over the 8x8 puzzles of
-bench_tiles.py). MGC misses flat regions, where the prediction's plain pixel differences still carry faint shading."""
+"""Weight of the prediction measure against MGC, each divided by its median over all pairs. Same script: 83.9 / 83.8 %
+with weight 0, 86.4 / 85.9 % with 0.3, 87.4 / 87.1 % with 1, 90.0 / 89.7 % with 3, 89.1 / 88.7 % with 10. MGC misses
+flat regions, where the prediction's plain pixel differences still carry faint shading."""
 
 
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:

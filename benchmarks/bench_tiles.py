@@ -24,7 +24,9 @@ import torch
 from common import report
 from jigsaw.data import crop_to_multiple, resize_to_cover, skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
-from jigsaw.tiles import cut, dissimilarities, seam_dissimilarity
+from jigsaw.seams import dissimilarities
+from jigsaw.tile_solver import seam_dissimilarity
+from jigsaw.tiles import cut
 
 
 def measure_diagnosis(image: torch.Tensor, tile: int, arrangement: list[int]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from common import report
-from jigsaw import tiles
+from jigsaw import seams, tile_solver
 from jigsaw.data import resize_to_cover, skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
 
@@ -26,6 +26,11 @@ SWEEPS = {
 }
 
 
+def owner(constant: str):
+    """The module whose functions read ``constant``: the seam measure's or the placement's."""
+    return seams if hasattr(seams, constant) else tile_solver
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -33,12 +38,12 @@ def main() -> None:
     args = parser.parse_args()
     photos = {name: resize_to_cover(image, 504, 672) for name, image in skimage_photographs().items()}
     settings = [s for name, sweep in SWEEPS.items() if args.sweep in (name, "all") for s in sweep]
-    chosen = {name: getattr(tiles, name) for setting in settings for name in setting}
+    chosen = {name: getattr(owner(name), name) for setting in settings for name in setting}
     rows = []
     try:
         for setting in settings:
             for name, value in setting.items():
-                setattr(tiles, name, value)
+                setattr(owner(name), name, value)
             row = dict(setting)
             for seed in args.seeds:
                 results = evaluate_tiles(photos, seed=seed, tile=28)
@@ -49,7 +54,7 @@ def main() -> None:
             rows.append(row)
     finally:
         for name, value in chosen.items():
-            setattr(tiles, name, value)
+            setattr(owner(name), name, value)
     columns = list(dict.fromkeys(column for row in rows for column in row))
     for row in rows:
         for column in columns:

@@ -370,7 +370,9 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
     rows, cols = _tile_grid(image.shape[1], image.shape[2], grid, tile)
     with progress_bar() as progress:
         progress.add_task(f"solving {rows}x{cols} tiles", total=None)
-        solved = tiles.solve_image(image, rows, cols)
+        from jigsaw.tile_solver import solve_image
+
+        solved = solve_image(image, rows, cols)
     data.write_image(solved, out, force=force)
     console.print(f"solved {rows}x{cols} tiles of {puzzle} -> {out}", markup=False)
 

@@ -115,7 +115,8 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
     original tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
     from jigsaw.data import crop_to_multiple
     from jigsaw.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
-    from jigsaw.tiles import cut, shuffle_tiles, solve_tiles
+    from jigsaw.tile_solver import solve_tiles
+    from jigsaw.tiles import cut, shuffle_tiles
 
     if (tile is None) == (grid is None):
         raise JigsawError("give either a tile size or a grid")

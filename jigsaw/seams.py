@@ -31,6 +31,17 @@ with weight 0, 86.4 / 85.9 % with 0.3, 87.4 / 87.1 % with 1, 90.0 / 89.7 % with 
 flat regions, where the prediction's plain pixel differences still carry faint shading."""
 
 
+CHUNK_ELEMENTS = 2**24
+"""Pairwise differences are built for this many numbers at a time (64 MB of float32). All at once, the
+``(N, N, L, C)`` differences of a 1,085-tile puzzle took 2 GB, and a few thousand tiles would not fit in memory."""
+
+
+def _row_chunks(rows: int, row_elements: int) -> list[slice]:
+    """Slices over ``rows`` of a pairwise computation whose every row builds ``row_elements`` numbers."""
+    step = max(1, CHUNK_ELEMENTS // max(row_elements, 1))
+    return [slice(start, start + step) for start in range(0, rows, step)]
+
+
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     """Gallagher's Mahalanobis gradient compatibility from tile ``i``'s side, ``(N, N)``.
 
@@ -47,9 +58,11 @@ def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
     covariance = covariance + GRADIENT_NOISE**2 * torch.eye(channels)
     whiten = torch.linalg.inv(torch.linalg.cholesky(covariance))  # (N, C, C): W S W^T = I
-    across = first.unsqueeze(0) - last.unsqueeze(1) - mean.unsqueeze(1)  # (N_i, N_j, L, C)
-    white = torch.einsum("icd,ijld->ijlc", whiten, across)
-    return white.pow(2).sum((2, 3))
+    mgc = torch.empty(len(last), len(first))
+    for i in _row_chunks(len(last), first.numel()):
+        across = first.unsqueeze(0) - last[i].unsqueeze(1) - mean[i].unsqueeze(1)  # (n_i, N_j, L, C)
+        mgc[i] = torch.einsum("icd,ijld->ijlc", whiten[i], across).pow(2).sum((2, 3))
+    return mgc
 
 
 def _mgc(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:
@@ -62,9 +75,12 @@ def _prediction(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) 
     """Pomeranz et al.'s prediction compatibility (L1), both ways: each tile's edge extrapolated one pixel across
     the seam against the other tile's edge. Lines are ``(N, L, C)``; returns ``(N, N)``."""
     (last, before_last), (first, after_first) = lines_i, lines_j
-    forward = ((2 * last - before_last).unsqueeze(1) - first.unsqueeze(0)).abs().sum((2, 3))
-    backward = ((2 * first - after_first).unsqueeze(0) - last.unsqueeze(1)).abs().sum((2, 3))
-    return forward + backward
+    ahead, behind = 2 * last - before_last, 2 * first - after_first
+    prediction = torch.empty(len(last), len(first))
+    for i in _row_chunks(len(last), first.numel()):
+        prediction[i] = ((ahead[i].unsqueeze(1) - first.unsqueeze(0)).abs().sum((2, 3))
+                         + (behind.unsqueeze(0) - last[i].unsqueeze(1)).abs().sum((2, 3)))
+    return prediction
 
 
 def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:

@@ -15,8 +15,10 @@ class _Growth:
     ``fixed_frame``, on the grid itself, when where the first tiles go is already decided).
 
     For every empty cell it keeps the summed confidence cost of each unplaced tile against the cell's placed
-    neighbours, their number, and how many of them are the tile's best buddies; placing a tile updates only the four
-    cells around it, so a step costs a few vectors, not a pass over the whole grid.
+    neighbours, their number, how many of them are the tile's best buddies, and the cell's best tile under
+    :meth:`_score`. Placing a tile rescores only the cells around it and those whose best tile it was, so a step
+    costs a few rows of ``N`` tiles, not a pass over every cell of the block's border (on a 2,150-tile puzzle that pass
+    had made growth take over a minute).
     """
 
     def __init__(self, rows: int, cols: int, cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor,
@@ -27,6 +29,8 @@ class _Growth:
         self.cost = torch.zeros(cells, n)
         self.count = torch.zeros(cells)
         self.buddies = torch.zeros(cells, n)
+        self.best_score = torch.full((cells,), float("inf"))  # inf: not next to the block, or taken
+        self.best_tile = torch.zeros(cells, dtype=torch.long)
         self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
         self.box = [self.canvas_rows, -1, self.canvas_cols, -1]  # top, bottom, left, right of the placed tiles
         self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
@@ -38,6 +42,8 @@ class _Growth:
         self.grid[r, c] = tile
         self.cost[:, tile] = float("inf")  # a tile goes in one cell only
         self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
+        self.best_score[r * self.canvas_cols + c] = float("inf")
+        stale = [*(self.best_tile == tile).logical_and(self.best_score < float("inf")).nonzero().flatten().tolist()]
         top, bottom, left, right = self.box
         self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
         # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
@@ -51,21 +57,25 @@ class _Growth:
                 self.cost[k] += cost
                 self.count[k] += 1
                 self.buddies[k] += buddy.float()
+                stale.append(k)
+        if stale:
+            self.best_score[stale], self.best_tile[stale] = self._score(torch.tensor(stale)).min(1)
+
+    def _score(self, cells: Tensor) -> Tensor:
+        """``(len(cells), N)``, lower is better: a tile that is a best buddy of all the cell's placed neighbours
+        first, then the lowest mean cost, cells with more neighbours slightly preferred."""
+        count = self.count[cells, None]
+        score = self.cost[cells] / count * (1.0 - 0.05 * count)
+        return score - 100.0 * count * (self.buddies[cells] == count)
 
     def best_move(self) -> tuple[int, int, int]:
-        """The (row, col, tile) to place next: a cell next to the block that keeps it inside the grid; the tile that
-        is a best buddy of all its placed neighbours first, then the lowest mean cost, cells with more neighbours
-        slightly preferred."""
+        """The (row, col, tile) to place next: the best-scoring cell next to the block that keeps it inside the grid,
+        and that cell's best tile (see :meth:`_score`)."""
         top, bottom, left, right = self.box
         fits = ((self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows)
                 & (self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols))
-        cells = ((self.count > 0) & fits).nonzero().squeeze(1)
-        count = self.count[cells, None]
-        score = self.cost[cells] / count * (1.0 - 0.05 * count)
-        score = score - 100.0 * count * (self.buddies[cells] == count)
-        best = int(score.argmin())
-        cell, tile = int(cells[best // score.shape[1]]), best % score.shape[1]
-        return cell // self.canvas_cols, cell % self.canvas_cols, tile
+        cell = int(torch.where(fits & (self.count > 0), self.best_score, float("inf")).argmin())
+        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
 
     def placement(self) -> Tensor:
         top, bottom, left, right = self.box

@@ -31,17 +31,6 @@ with weight 0, 86.4 / 85.9 % with 0.3, 87.4 / 87.1 % with 1, 90.0 / 89.7 % with 
 flat regions, where the prediction's plain pixel differences still carry faint shading."""
 
 
-CHUNK_ELEMENTS = 2**24
-"""Pairwise differences are built for this many numbers at a time (64 MB of float32). All at once, the
-``(N, N, L, C)`` differences of a 1,085-tile puzzle took 2 GB, and a few thousand tiles would not fit in memory."""
-
-
-def _row_chunks(rows: int, row_elements: int) -> list[slice]:
-    """Slices over ``rows`` of a pairwise computation whose every row builds ``row_elements`` numbers."""
-    step = max(1, CHUNK_ELEMENTS // max(row_elements, 1))
-    return [slice(start, start + step) for start in range(0, rows, step)]
-
-
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     """Gallagher's Mahalanobis gradient compatibility from tile ``i``'s side, ``(N, N)``.
 
@@ -50,19 +39,25 @@ def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     across the seam, so ``first_j - last_i`` has a small Mahalanobis distance under it. The covariance gets a floor
     of :data:`GRADIENT_NOISE` (the role of Gallagher's dummy gradients): in flat regions the measured spread is
     near zero and would turn 8-bit rounding into confident mistakes.
+
+    The sum over lines of ``(f - a)^T P (f - a)``, with ``a`` = ``i``'s last line plus its mean gradient and ``P``
+    its inverse covariance, is expanded into three matrix products, so no ``(N, N, L, C)`` difference is ever
+    built (in float64: the expansion subtracts large, nearly equal terms).
     """
+    last, before_last, first = last.double(), before_last.double(), first.double()
     inside = last - before_last  # (N, L, C)
     mean = inside.mean(1, keepdim=True)
     centred = inside - mean
     channels = inside.shape[2]
     covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
-    covariance = covariance + GRADIENT_NOISE**2 * torch.eye(channels)
-    whiten = torch.linalg.inv(torch.linalg.cholesky(covariance))  # (N, C, C): W S W^T = I
-    mgc = torch.empty(len(last), len(first))
-    for i in _row_chunks(len(last), first.numel()):
-        across = first.unsqueeze(0) - last[i].unsqueeze(1) - mean[i].unsqueeze(1)  # (n_i, N_j, L, C)
-        mgc[i] = torch.einsum("icd,ijld->ijlc", whiten[i], across).pow(2).sum((2, 3))
-    return mgc
+    precision = torch.linalg.inv(covariance + GRADIENT_NOISE**2 * torch.eye(channels, dtype=torch.float64))
+    expected = last + mean  # (N, L, C): where i's edge says j's first line should be
+    weighted = expected @ precision  # (N, L, C); precision is symmetric
+    first_moments = first.transpose(1, 2) @ first  # (N, C, C): sum over lines of f f^T
+    mgc = (precision.flatten(1) @ first_moments.flatten(1).T
+           - 2 * weighted.flatten(1) @ first.flatten(1).T
+           + (weighted * expected).sum((1, 2))[:, None])
+    return mgc.clamp(min=0).float()
 
 
 def _mgc(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:
@@ -76,11 +71,8 @@ def _prediction(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) 
     the seam against the other tile's edge. Lines are ``(N, L, C)``; returns ``(N, N)``."""
     (last, before_last), (first, after_first) = lines_i, lines_j
     ahead, behind = 2 * last - before_last, 2 * first - after_first
-    prediction = torch.empty(len(last), len(first))
-    for i in _row_chunks(len(last), first.numel()):
-        prediction[i] = ((ahead[i].unsqueeze(1) - first.unsqueeze(0)).abs().sum((2, 3))
-                         + (behind.unsqueeze(0) - last[i].unsqueeze(1)).abs().sum((2, 3)))
-    return prediction
+    l1 = lambda a, b: torch.cdist(a.flatten(1), b.flatten(1), p=1)  # all pairs, without an (N, N, L, C) tensor
+    return l1(ahead, first) + l1(last, behind)
 
 
 def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:

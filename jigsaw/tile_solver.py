@@ -17,8 +17,7 @@ class _Growth:
     For every empty cell it keeps the summed confidence cost of each unplaced tile against the cell's placed
     neighbours, their number, how many of them are the tile's best buddies, and the cell's best tile under
     :meth:`_score`. Placing a tile rescores only the cells around it and those whose best tile it was, so a step
-    costs a few rows of ``N`` tiles, not a pass over every cell of the block's border (on a 2,150-tile puzzle that pass
-    had made growth take over a minute).
+    costs a few rows of ``N`` tiles, not a pass over every cell of the block's border.
     """
 
     def __init__(self, rows: int, cols: int, cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor,

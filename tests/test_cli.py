@@ -198,6 +198,7 @@ def test_shuffle_then_solve_tiles_round_trip(photo, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--tile", "100"], "does not divide"),
     (["--tile", "1024"], "larger than"),
+    (["--tile", "1"], "too small to solve"),
     ([], "does not record its grid"),
 ])
 def test_solve_tiles_errors(photo, tmp_path, args, message):

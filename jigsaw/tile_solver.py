@@ -42,7 +42,7 @@ class _Growth:
         self.cost[:, tile] = float("inf")  # a tile goes in one cell only
         self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
         self.best_score[r * self.canvas_cols + c] = float("inf")
-        stale = [*(self.best_tile == tile).logical_and(self.best_score < float("inf")).nonzero().flatten().tolist()]
+        stale = ((self.best_tile == tile) & (self.best_score < float("inf"))).nonzero().flatten().tolist()
         top, bottom, left, right = self.box
         self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
         # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below

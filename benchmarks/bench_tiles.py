@@ -3,9 +3,9 @@
     python benchmarks/bench_tiles.py [--seed 0]
 
 Sizes: a 4x4 and an 8x8 grid over each (centre-cropped) photograph, and 432 tiles of 28 pixels: each photograph
-scaled (Lanczos, aspect kept) to cover 504x672 and centre-cropped to it, so every puzzle has 18x24 tiles. Last,
+scaled (Lanczos, aspect kept) to cover 504x672 and centre-cropped to it, so every puzzle has 18x24 tiles. Then
 28-pixel tiles at native resolution (each photograph centre-cropped to a multiple of 28: 130 to 1,085 tiles), as
-`jigsaw evaluate --mode tiles` does by default. Then one large puzzle, for time and memory: the largest photograph
+`jigsaw evaluate --mode tiles` does by default. Last, one large puzzle, for time and memory: the largest photograph
 (hubble_deep_field) in 16-pixel tiles at native resolution, 54x62 = 3,348 tiles.
 Goal (tile issue): neighbour accuracy >= 95 % at about 432 tiles, under 10 s per puzzle on 2 CPU cores.
 

@@ -362,6 +362,8 @@ def solve(
 
 
 def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:
+    from jigsaw.tile_solver import solve_image
+
     image = data.read_image(puzzle)
     if grid is None and tile is None:
         grid = data.read_metadata(puzzle).get("jigsaw-grid")
@@ -370,8 +372,6 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
     rows, cols = _tile_grid(image.shape[1], image.shape[2], grid, tile)
     with progress_bar() as progress:
         progress.add_task(f"solving {rows}x{cols} tiles", total=None)
-        from jigsaw.tile_solver import solve_image
-
         solved = solve_image(image, rows, cols)
     data.write_image(solved, out, force=force)
     console.print(f"solved {rows}x{cols} tiles of {puzzle} -> {out}", markup=False)

@@ -79,6 +79,14 @@ def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
     assert torch.equal(grid.flatten().sort().values, torch.arange(rows * cols))
 
 
+def test_solve_refuses_puzzles_too_large_for_memory():
+    from jigsaw.tile_solver import MAX_TILES
+
+    rows = MAX_TILES // 100 + 1
+    with pytest.raises(JigsawError, match="more than the solver takes"):
+        solve_tiles(torch.zeros(rows * 100, 1, 2, 2), rows, 100)
+
+
 def test_solve_rejects_wrong_tile_count():
     with pytest.raises(JigsawError, match="do not fill"):
         solve_tiles(torch.rand(5, 1, 4, 4), 2, 3)

@@ -236,12 +236,12 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
         raise JigsawError(f"{n} tiles do not fill a {rows}x{cols} grid")
     if n == 1:
         return torch.zeros(1, dtype=torch.long)
-    if n > MAX_TILES:
-        raise JigsawError(f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the square "
-                          "of the count): use larger tiles or a coarser grid")
     if min(tiles.shape[-2:]) < 2:
         raise JigsawError(f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
                           "edges needs at least 2 pixels each way")
+    if n > MAX_TILES:
+        raise JigsawError(f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
+                          "square of the count): use larger tiles or a coarser grid")
     right, down = dissimilarities(tiles)
     pairs = (confidence(right), confidence(down), best_buddies(right), best_buddies(down))
     arrangements = [_grow({first: (0, 0)}, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]

@@ -3,10 +3,10 @@
     python benchmarks/tune_tiles.py [--seeds 0 1] [--sweep measure|blocks|all]
 
 ``measure`` rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then
-``PREDICTION_WEIGHT`` with the chosen floor. ``blocks`` rows: the two rules of ``consistent_block``,
-``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and ``BLOCK_MAX_MEAN_COST``, the others at their
-chosen values. Columns: mean neighbour / direct accuracy over the nine photographs, per shuffle seed; each
-photograph's neighbour accuracy is printed as the sweep goes.
+``PREDICTION_WEIGHT`` with the chosen floor, then larger floors with the chosen weight. ``blocks`` rows: the two
+rules of ``consistent_block``, ``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and
+``BLOCK_MAX_MEAN_COST``, the others at their chosen values. Columns: mean neighbour / direct accuracy over the nine
+photographs, per shuffle seed; each photograph's neighbour accuracy is printed as the sweep goes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from jigsaw.evaluation import evaluate_tiles
 
 SWEEPS = {
     "measure": [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
-                *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0))],
+                *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0)),
+                *({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 3.0} for floor in (3.0, 10.0))],
     "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8, 16)),
                *({"BLOCK_LONE_SEAM_SIZE": 8, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 4.0, 5.0))],
 }
@@ -42,7 +43,7 @@ def main() -> None:
     rows = []
     try:
         for setting in settings:
-            for name, value in setting.items():
+            for name, value in {**chosen, **setting}.items():  # the other constants at their chosen values
                 setattr(owner(name), name, value)
             row = dict(setting)
             for seed in args.seeds:

@@ -4,7 +4,7 @@ import torch
 from jigsaw.data import skimage_photographs
 from jigsaw.errors import JigsawError
 from jigsaw.seams import best_buddies, confidence, dissimilarities
-from jigsaw.tile_solver import _anchors, _grow, consistent_block, solve_image, solve_tiles
+from jigsaw.tile_solver import _Growth, _anchors, _grow, consistent_block, solve_image, solve_tiles
 from jigsaw.tiles import cut, shuffle_tiles
 
 
@@ -90,3 +90,17 @@ def test_solve_refuses_puzzles_too_large_for_memory():
 def test_solve_rejects_wrong_tile_count():
     with pytest.raises(JigsawError, match="do not fill"):
         solve_tiles(torch.rand(5, 1, 4, 4), 2, 3)
+
+
+def test_growth_prefers_a_tile_that_is_a_best_buddy_of_one_neighbour_over_a_merely_cheaper_one():
+    n = 4
+    cost_right, cost_down = torch.full((n, n), 5.0), torch.full((n, n), 5.0)
+    buddy_right, buddy_down = torch.zeros(n, n, dtype=torch.bool), torch.zeros(n, n, dtype=torch.bool)
+    # tile 0 at (0, 0) and tile 1 at (1, 1) leave cell (0, 1) with a left and a lower neighbour
+    cost_right[0, 2], buddy_right[0, 2] = 3.0, True  # tile 2: tile 0's best buddy on its right, dearer below tile 1
+    cost_down[2, 1] = 9.0
+    cost_right[0, 3], cost_down[3, 1] = 2.0, 2.0  # tile 3: cheaper on both sides, nobody's buddy
+    growth = _Growth(2, 2, cost_right, cost_down, buddy_right, buddy_down, fixed_frame=True)
+    growth.place(0, 0, 0)
+    growth.place(1, 1, 1)
+    assert growth.best_move() == (0, 1, 2)

@@ -1,11 +1,11 @@
 """The sweeps behind the constants of the tile solver (432-tile puzzles of bench_tiles.py).
 
-    python benchmarks/tune_tiles.py [--seeds 0 1] [--sweep measure|blocks|all]
+    python benchmarks/tune_tiles.py [--seeds 0 1] [--sweep measure|blocks|growth|all]
 
 ``measure`` rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then
 ``PREDICTION_WEIGHT`` with the chosen floor, then larger floors with the chosen weight. ``blocks`` rows: the two
 rules of ``consistent_block``, ``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and
-``BLOCK_MAX_MEAN_COST``, the others at their chosen values. Columns: mean neighbour / direct accuracy over the nine
+``BLOCK_MAX_MEAN_COST``, the others at their chosen values. ``growth`` rows: ``LEAD_WEIGHT``. Columns: mean neighbour / direct accuracy over the nine
 photographs, per shuffle seed; each photograph's neighbour accuracy is printed as the sweep goes.
 """
 
@@ -24,6 +24,7 @@ SWEEPS = {
                 *({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 3.0} for floor in (3.0, 10.0))],
     "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8, 16)),
                *({"BLOCK_LONE_SEAM_SIZE": 8, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 4.0, 5.0))],
+    "growth": [{"LEAD_WEIGHT": weight} for weight in (0.0, 0.3, 0.5, 1.0, 1.5, 3.0)],
 }
 
 

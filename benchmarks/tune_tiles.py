@@ -5,8 +5,9 @@
 ``measure`` rows: ``GRADIENT_NOISE`` (the MGC covariance floor) with the prediction term off, then
 ``PREDICTION_WEIGHT`` with the chosen floor, then larger floors with the chosen weight. ``blocks`` rows: the two
 rules of ``consistent_block``, ``BLOCK_LONE_SEAM_SIZE`` (inf: a lone seam may join any two blocks) and
-``BLOCK_MAX_MEAN_COST``, the others at their chosen values. ``growth`` rows: ``LEAD_WEIGHT``. Columns: mean neighbour / direct accuracy over the nine
-photographs, per shuffle seed; each photograph's neighbour accuracy is printed as the sweep goes.
+``BLOCK_MAX_MEAN_COST``, the others at their chosen values. ``growth`` rows: ``LEAD_WEIGHT``. Columns: mean
+neighbour / direct accuracy over the nine photographs, per shuffle seed; each photograph's neighbour accuracy is
+printed as the sweep goes.
 """
 
 from __future__ import annotations

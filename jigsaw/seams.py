@@ -23,13 +23,13 @@ def perceptual(tiles_rgb: Tensor) -> Tensor:
 GRADIENT_NOISE = 1.0
 """Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
 covariance. ``python benchmarks/tune_tiles.py --sweep measure`` (432 tiles, shuffle seeds 0 / 1): with MGC alone,
-neighbour accuracy 83.5 / 83.2 % with a floor of 0.1, 85.1 / 84.8 % with 1, 85.9 / 85.6 % with 3, 86.0 / 85.8 % with
-10; with the prediction term (below) added, 1 is best: 90.7 / 90.6 % against 89.8 / 89.7 % with 3 and 90.1 / 90.0 %
+neighbour accuracy 87.1 / 87.2 % with a floor of 0.1, 86.4 / 85.8 % with 1, 87.6 / 86.9 % with 3, 86.7 / 86.4 % with
+10; with the prediction term (below) added, 1 is best: 92.1 / 91.9 % against 89.9 / 89.8 % with 3 and 90.4 / 90.2 %
 with 10."""
 
 PREDICTION_WEIGHT = 3.0
-"""Weight of the prediction measure against MGC, each divided by its median over all pairs. Same script, floor 1: 85.1
-/ 84.8 % with weight 0, 89.1 / 89.0 % with 0.3, 89.3 / 89.2 % with 1, 90.7 / 90.6 % with 3, 90.3 / 90.3 % with 10.
+"""Weight of the prediction measure against MGC, each divided by its median over all pairs. Same script, floor 1: 86.4
+/ 85.8 % with weight 0, 88.2 / 88.3 % with 0.3, 89.6 / 89.4 % with 1, 92.1 / 91.9 % with 3, 90.0 / 89.8 % with 10.
 MGC misses flat regions, where the prediction's plain pixel differences still carry faint shading."""
 
 

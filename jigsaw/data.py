@@ -88,6 +88,8 @@ def read_image(path: str | os.PathLike) -> Tensor:
     Alpha is dropped; palette and 16-bit images are converted.
     """
     path = Path(path)
+    if path.is_dir():
+        raise JigsawError(f"{path} is a folder, not an image file")
     if not path.is_file():
         raise JigsawError(f"{path}: no such file")
     try:

@@ -88,6 +88,7 @@ def test_refuses_to_overwrite_without_force(photo, tmp_path):
 
 ERROR_CASES = [
     (["missing.png"], "no such file"),
+    (["FOLDER"], "is a folder, not an image file"),
     (["notes.txt"], "not a readable image"),
     (["PHOTO", "--mode", "tiles", "--grid", "0x0"], "at least one row"),
     (["PHOTO", "--mode", "tiles", "--grid", "3x3"], "does not divide"),
@@ -101,7 +102,8 @@ ERROR_CASES = [
 @pytest.mark.parametrize("args,message", ERROR_CASES)
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(photo, tmp_path, args, message):
     (tmp_path / "notes.txt").write_text("hello")
-    args = [str(photo) if a == "PHOTO" else (str(tmp_path / a) if a.endswith((".png", ".txt")) else a) for a in args]
+    named = {"PHOTO": str(photo), "FOLDER": str(tmp_path)}
+    args = [named.get(a) or (str(tmp_path / a) if a.endswith((".png", ".txt")) else a) for a in args]
     out = tmp_path / "out.png"
     result = runner.invoke(app, ["shuffle", args[0], str(out), *args[1:]])
     assert result.exit_code == 2

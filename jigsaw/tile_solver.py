@@ -20,7 +20,7 @@ whole: with 1, ``bench_tiles.py`` finds cost ratios of 1.33 (moon) and 1.20 (hub
 1.31 before this rule (commit 0eabae4)."""
 
 MAX_LEAD = 1e3
-"""Caps a lead so that an infinite runner-up (one tile left) does not turn a priority into nan."""
+"""Caps a lead: with one tile left every runner-up is inf, and uncapped, every cell would tie at a priority of -inf."""
 
 
 class _Growth:
@@ -80,7 +80,7 @@ class _Growth:
         runner-up: of two cells whose best tiles score alike, the one where the choice is clearer goes first."""
         two = self._score(cells).topk(2, dim=1, largest=False)
         best, second = two.values[:, 0], two.values[:, 1]
-        lead = (second - best).clamp(max=MAX_LEAD)  # the runner-up is inf once one tile is left
+        lead = (second - best).clamp(max=MAX_LEAD)
         self.priority[cells] = best - LEAD_WEIGHT * lead
         self.best_tile[cells], self.runner_up[cells] = two.indices[:, 0], two.indices[:, 1]
 

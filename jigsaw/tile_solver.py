@@ -197,9 +197,8 @@ def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: 
     numpy arrays, whose single elements read far faster than a tensor's."""
     if any(p in cells for p in moved.values()):
         return False
-    positions = list(cells) + list(moved.values())
-    if (max(r for r, _ in positions) - min(r for r, _ in positions) >= rows
-            or max(c for _, c in positions) - min(c for _, c in positions) >= cols):
+    _, _, height, width = _extent([*cells, *moved.values()])
+    if height > rows or width > cols:
         return False
     seams = []
     for t, (r, c) in moved.items():
@@ -212,10 +211,10 @@ def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: 
     return sum(seams) / len(seams) <= BLOCK_MAX_MEAN_COST
 
 
-def _extent(block: Block) -> tuple[int, int, int, int]:
-    """``(top, left, height, width)`` of the box around a block."""
-    top, left = min(r for r, _ in block.values()), min(c for _, c in block.values())
-    return top, left, max(r for r, _ in block.values()) - top + 1, max(c for _, c in block.values()) - left + 1
+def _extent(positions: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """``(top, left, height, width)`` of the box around ``(row, col)`` positions."""
+    rows, cols = [r for r, _ in positions], [c for _, c in positions]
+    return min(rows), min(cols), max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
 
 
 def _grow(block: Block, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tensor, Tensor],
@@ -224,7 +223,7 @@ def _grow(block: Block, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tenso
     time (see :class:`_Growth`). With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid
     cell; without one, the block may still end up anywhere."""
     growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None)
-    top, left, height, width = _extent(block)
+    top, left, height, width = _extent(list(block.values()))
     anchor = anchor or (rows - height, cols - width)  # on the free canvas: room to grow every way
     for tile, (r, c) in block.items():
         growth.place(anchor[0] + r - top, anchor[1] + c - left, tile)
@@ -236,7 +235,7 @@ def _grow(block: Block, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tenso
 def _anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:
     """Every grid cell where ``block``'s top-left corner could go, or ``[None]`` (let growth decide) when there are
     more than :data:`MAX_ANCHORS`."""
-    _, _, height, width = _extent(block)
+    _, _, height, width = _extent(list(block.values()))
     if (rows - height + 1) * (cols - width + 1) > MAX_ANCHORS:
         return [None]
     return [(r, c) for r in range(rows - height + 1) for c in range(cols - width + 1)]

@@ -137,15 +137,18 @@ def direct_accuracy(arrangement: Tensor) -> float:
 def neighbour_accuracy(arrangement: Tensor, rows: int, cols: int) -> float:
     """Fraction of the original image's adjacent pairs (left-right and top-bottom) that are adjacent, in the same
     order, in the arrangement: every tile is judged on each of its sides that has a neighbour."""
+    right, down = neighbours_kept(arrangement, rows, cols)
+    total = right.numel() + down.numel()
+    return float(right.sum() + down.sum()) / total if total else 1.0
+
+
+def neighbours_kept(arrangement: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
+    """Which of the original image's adjacent pairs the arrangement keeps, by where the pair is in the original:
+    ``right`` ``(rows, cols - 1)`` bool, tile ``(r, c)``'s right neighbour still right of it; ``down``
+    ``(rows - 1, cols)``, its lower neighbour still below it."""
     position = torch.empty_like(arrangement)
     position[arrangement] = torch.arange(len(arrangement))
-    row, col = position // cols, position % cols
-    ids = torch.arange(len(arrangement)).view(rows, cols)
-    good = 0
-    # original pair (a left of b): in the arrangement b must sit right of a
-    a, b = ids[:, :-1].flatten(), ids[:, 1:].flatten()
-    good += int(((row[b] == row[a]) & (col[b] == col[a] + 1)).sum())
-    a, b = ids[:-1, :].flatten(), ids[1:, :].flatten()
-    good += int(((col[b] == col[a]) & (row[b] == row[a] + 1)).sum())
-    total = rows * (cols - 1) + (rows - 1) * cols
-    return good / total if total else 1.0
+    row, col = (position // cols).view(rows, cols), (position % cols).view(rows, cols)
+    right = (row[:, 1:] == row[:, :-1]) & (col[:, 1:] == col[:, :-1] + 1)
+    down = (col[1:] == col[:-1]) & (row[1:] == row[:-1] + 1)
+    return right, down

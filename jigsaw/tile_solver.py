@@ -270,11 +270,27 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
         raise JigsawError(f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
                           "square of the count): use larger tiles or a coarser grid")
     right, down = dissimilarities(tiles)
-    pairs = (confidence(right), confidence(down), best_buddies(right), best_buddies(down))
+    pairs = _pairs(right, down)
     arrangements = [_grow({first: (0, 0)}, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]
     block = consistent_block(*pairs[:2], rows, cols)
     arrangements += [_grow(block, rows, cols, pairs, anchor) for anchor in _anchors(block, rows, cols)]
     return min(arrangements, key=lambda placement: seam_dissimilarity(placement, rows, cols, right, down))
+
+
+def complete(tiles: Tensor, rows: int, cols: int, given: Block) -> Tensor:
+    """Place the rest of the tiles around ``given`` ones, pinned to their grid cells (tile -> (row, col)).
+
+    With part of the true arrangement given, what the rest scores shows how far the seams alone can lead
+    growth: ``benchmarks/tile_ceiling.py`` uses it to tell a weak search from a weak measure. Returns
+    ``placement`` as :func:`solve_tiles` does.
+    """
+    top, left, _, _ = _extent(list(given.values()))
+    return _grow(given, rows, cols, _pairs(*dissimilarities(tiles)), anchor=(top, left))
+
+
+def _pairs(right: Tensor, down: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """What growth reads of the seams: the confidence costs and best buddies, right then down."""
+    return confidence(right), confidence(down), best_buddies(right), best_buddies(down)
 
 
 def solve_image(puzzle: Tensor, rows: int, cols: int) -> Tensor:

@@ -66,6 +66,15 @@ def test_tile_accuracies_on_hand_made_arrangements():
     assert direct_accuracy(torch.tensor([0, 2, 1, 3, 4, 5])) == pytest.approx(4 / 6)
 
 
+def test_neighbours_kept_says_which_original_pairs_survive():
+    from jigsaw.metrics import neighbours_kept
+
+    shifted = torch.tensor([2, 0, 1, 5, 3, 4])  # 2x3, columns rotated by one
+    right, down = neighbours_kept(shifted, 2, 3)
+    assert right.tolist() == [[True, False], [True, False]]  # 0-1 and 3-4 kept, 1-2 and 4-5 broken
+    assert down.tolist() == [[True, True, True]]
+
+
 def test_swapping_identical_tiles_is_not_an_error():
     from jigsaw.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
 

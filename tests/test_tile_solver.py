@@ -4,7 +4,7 @@ import torch
 from jigsaw.data import skimage_photographs
 from jigsaw.errors import JigsawError
 from jigsaw.seams import best_buddies, confidence, dissimilarities
-from jigsaw.tile_solver import _Growth, _anchors, _grow, consistent_block, solve_image, solve_tiles
+from jigsaw.tile_solver import _Growth, _anchors, _grow, complete, consistent_block, solve_image, solve_tiles
 from jigsaw.tiles import cut, shuffle_tiles
 
 
@@ -42,6 +42,16 @@ def test_solver_recovers_a_textured_photo_exactly():
     photo = skimage_photographs()["chelsea"][:, :288, :448]
     shuffled, perm = shuffle_tiles(photo, 9, 14, seed=0)
     assert torch.equal(perm[solve_tiles(cut(shuffled, 9, 14), 9, 14)], torch.arange(9 * 14))
+
+
+def test_complete_keeps_the_given_tiles_where_they_were_given():
+    rows, cols = 6, 8
+    shuffled, perm = shuffle_tiles(smooth_gradient_image(), rows, cols, seed=0)
+    where = perm.argsort()  # original tile -> index among the shuffled tiles
+    given = {int(where[r * cols + c]): (r, c) for r in (3, 4) for c in range(2, 5)}  # a block off the corner
+    placement = complete(cut(shuffled, rows, cols), rows, cols, given)
+    assert all(int(placement[r * cols + c]) == tile for tile, (r, c) in given.items())
+    assert torch.equal(perm[placement], torch.arange(rows * cols))  # and the gradient's rest follows
 
 
 def block_of(image, rows, cols, seed=0):

@@ -284,6 +284,8 @@ def complete(tiles: Tensor, rows: int, cols: int, given: Block) -> Tensor:
     growth: ``benchmarks/tile_ceiling.py`` uses it to tell a weak search from a weak measure. Returns
     ``placement`` as :func:`solve_tiles` does.
     """
+    if not given or not all(0 <= r < rows and 0 <= c < cols for r, c in given.values()):
+        raise JigsawError(f"give at least one tile, each in a cell of the {rows}x{cols} grid")
     top, left, _, _ = _extent(list(given.values()))
     return _grow(given, rows, cols, _pairs(*dissimilarities(tiles)), anchor=(top, left))
 

@@ -52,6 +52,9 @@ def test_complete_keeps_the_given_tiles_where_they_were_given():
     placement = complete(cut(shuffled, rows, cols), rows, cols, given)
     assert all(int(placement[r * cols + c]) == tile for tile, (r, c) in given.items())
     assert torch.equal(perm[placement], torch.arange(rows * cols))  # and the gradient's rest follows
+    for bad in ({}, {0: (rows, 0)}):
+        with pytest.raises(JigsawError, match="at least one tile"):
+            complete(cut(shuffled, rows, cols), rows, cols, bad)
 
 
 def block_of(image, rows, cols, seed=0):

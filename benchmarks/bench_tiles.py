@@ -22,10 +22,10 @@ import json
 
 import torch
 
-from common import report
-from jigsaw.data import crop_to_multiple, resize_to_cover, skimage_photographs
+from common import report, scaled_for_432_tiles, TILE_432
+from jigsaw.data import crop_to_multiple, skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
-from jigsaw.seams import dissimilarities
+from jigsaw.seams import dissimilarities, first_choices
 from jigsaw.tile_solver import seam_dissimilarity
 from jigsaw.tiles import cut
 
@@ -39,12 +39,10 @@ def measure_diagnosis(image: torch.Tensor, tile: int, arrangement: list[int]) ->
     image = crop_to_multiple(image, tile, tile)
     rows, cols = image.shape[1] // tile, image.shape[2] // tile
     right, down = dissimilarities(cut(image, rows, cols))
-    ids = torch.arange(rows * cols).view(rows, cols)
-    hits = (right[ids[:, :-1].flatten()].argmin(1) == ids[:, 1:].flatten()).sum() + \
-        (down[ids[:-1].flatten()].argmin(1) == ids[1:].flatten()).sum()
+    right_first, down_first = first_choices(right, down, rows, cols)
     cost = lambda placement: seam_dissimilarity(placement, rows, cols, right, down)
-    return {"best candidate": float(hits) / (rows * (cols - 1) + (rows - 1) * cols),
-            "cost ratio": cost(torch.tensor(arrangement)) / cost(ids.flatten())}
+    return {"best candidate": float(right_first.sum() + down_first.sum()) / (right_first.numel() + down_first.numel()),
+            "cost ratio": cost(torch.tensor(arrangement)) / cost(torch.arange(rows * cols))}
 
 
 def main() -> None:
@@ -55,8 +53,7 @@ def main() -> None:
     settings = {
         "4x4": dict(images=photos, grid=(4, 4)),
         "8x8": dict(images=photos, grid=(8, 8)),
-        "432 tiles (28 px, 504x672)": dict(images={k: resize_to_cover(v, 504, 672) for k, v in photos.items()},
-                                           tile=28),
+        "432 tiles (28 px, 504x672)": dict(images=scaled_for_432_tiles(photos), tile=TILE_432),
         "28 px, native resolution": dict(images=photos, tile=28),
         "3,348 tiles (16 px, native)": dict(images={LARGE: photos[LARGE]}, tile=16),
     }

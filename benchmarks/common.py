@@ -13,7 +13,18 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from jigsaw.data import resize_to_cover
+
 RESULTS = Path(__file__).resolve().parent / "results"
+
+ROWS_432, COLS_432, TILE_432 = 18, 24, 28
+"""The tile benchmarks' puzzle of about 432 tiles (the tile issue's size): 18x24 tiles of 28 pixels."""
+
+
+def scaled_for_432_tiles(photos: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Each photograph scaled (Lanczos, aspect kept) to cover 504x672 and centre-cropped to it, so that it cuts into
+    :data:`ROWS_432` x :data:`COLS_432` tiles of :data:`TILE_432` pixels."""
+    return {name: resize_to_cover(image, ROWS_432 * TILE_432, COLS_432 * TILE_432) for name, image in photos.items()}
 
 
 def time_ms(function, repeats: int = 30, warmup: int = 3) -> float:

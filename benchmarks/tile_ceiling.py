@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 
-from common import report
-from jigsaw.data import resize_to_cover, skimage_photographs
+from common import COLS_432 as COLS, ROWS_432 as ROWS, report, scaled_for_432_tiles
+from jigsaw.data import skimage_photographs
 from jigsaw.metrics import neighbour_accuracy, neighbours_kept, without_duplicate_swaps
 from jigsaw.tile_solver import complete, solve_tiles
 from jigsaw.tiles import cut, shuffle_tiles
-
-ROWS, COLS, TILE = 18, 24, 28
 
 
 def rest_accuracy(arrangement, given_rows: int) -> float:
@@ -54,8 +52,7 @@ def main() -> None:
     parser.add_argument("--given", type=int, nargs="+", default=[6, 9, 12])
     args = parser.parse_args()
     rows = []
-    for name, photo in skimage_photographs().items():
-        image = resize_to_cover(photo, ROWS * TILE, COLS * TILE)
+    for name, image in scaled_for_432_tiles(skimage_photographs()).items():
         for seed in args.seeds:
             rows.append({"photograph": name, "seed": seed, **measure(image, seed, args.given)})
             print(rows[-1], flush=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 
-from common import report
+from common import report, scaled_for_432_tiles, TILE_432
 from jigsaw import seams, tile_solver
-from jigsaw.data import resize_to_cover, skimage_photographs
+from jigsaw.data import skimage_photographs
 from jigsaw.evaluation import evaluate_tiles
 
 SWEEPS = {
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--sweep", choices=[*SWEEPS, "all"], default="all")
     args = parser.parse_args()
-    photos = {name: resize_to_cover(image, 504, 672) for name, image in skimage_photographs().items()}
+    photos = scaled_for_432_tiles(skimage_photographs())
     settings = [s for name, sweep in SWEEPS.items() if args.sweep in (name, "all") for s in sweep]
     chosen = {name: getattr(owner(name), name) for setting in settings for name in setting}
     rows = []
@@ -49,7 +49,7 @@ def main() -> None:
                 setattr(owner(name), name, value)
             row = dict(setting)
             for seed in args.seeds:
-                results = evaluate_tiles(photos, seed=seed, tile=28)
+                results = evaluate_tiles(photos, seed=seed, tile=TILE_432)
                 row[f"neighbour % seed {seed}"] = 100 * sum(r["neighbour"] for r in results) / len(results)
                 row[f"direct % seed {seed}"] = 100 * sum(r["direct"] for r in results) / len(results)
                 print(f"  seed {seed}: " + ", ".join(f"{r['image']} {100 * r['neighbour']:.1f}" for r in results))

@@ -121,3 +121,11 @@ def best_buddies(dissimilarity: Tensor) -> Tensor:
     buddies = torch.zeros(n, n, dtype=torch.bool)
     buddies[rows, dissimilarity.argmin(1)] = True
     return buddies & (dissimilarity.argmin(0)[None, :] == rows[:, None])
+
+
+def first_choices(right: Tensor, down: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
+    """How well the measure knows an *unshuffled* ``rows x cols`` puzzle: ``(rows, cols - 1)`` bool, whether tile
+    ``(r, c)``'s true right neighbour is its first choice among all tiles, and ``(rows - 1, cols)`` for the lower
+    neighbour. Where these are mostly false, no placement can be accurate."""
+    ids = torch.arange(rows * cols).view(rows, cols)
+    return right[ids[:, :-1]].argmin(-1) == ids[:, 1:], down[ids[:-1]].argmin(-1) == ids[1:]

@@ -1,7 +1,7 @@
 import torch
 
 from jigsaw.data import skimage_photographs
-from jigsaw.seams import best_buddies, confidence, dissimilarities
+from jigsaw.seams import best_buddies, confidence, dissimilarities, first_choices
 from jigsaw.tiles import cut
 
 
@@ -31,3 +31,13 @@ def test_confidence_trusts_a_pair_only_when_both_tiles_prefer_it():
     assert cost[2, 4] < 2
     first_of_neither = (d > d.min(1, keepdim=True).values) & (d > d.min(0, keepdim=True).values) & d.isfinite()
     assert (cost[first_of_neither] > 2).all()
+
+
+def test_first_choices_marks_the_true_neighbours_ranked_first():
+    inf = float("inf")
+    # a 1x3 puzzle in its true order, tiles 0 1 2
+    right = torch.tensor([[inf, 1.0, 2.0], [0.5, inf, 3.0], [1.0, 1.0, inf]])
+    down = torch.full((3, 3), inf)
+    right_first, down_first = first_choices(right, down, 1, 3)
+    assert right_first.tolist() == [[True, False]]  # 0 -> 1 is 0's first choice; 1 -> 2 is not 1's (it prefers 0)
+    assert down_first.shape == (0, 3)

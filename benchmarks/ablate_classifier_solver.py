@@ -17,12 +17,15 @@ from pathlib import Path
 import torch
 
 from common import RESULTS, report
-from jigsaw.classifier import load_judge
-from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve
-from jigsaw.data import load_dataset, write_grid
-from jigsaw.evaluation import baseline_solvers, evaluate, puzzles_from, sortgan_solver
+from jigsaw.pixels.judges import load_judge
+from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
+from jigsaw.datasets import load_dataset
+from jigsaw.files import write_grid
+from jigsaw.pixels.solvers import baseline_solvers, sortgan_solver
+from jigsaw.pixels.evaluate import evaluate, puzzles_from
 from jigsaw.permute import shuffle_pixels
-from jigsaw.sortgan import bundled_solver_path
+from jigsaw.progress import Callbacks
+from jigsaw.pixels.sortgan import bundled_solver_path
 
 ALL = SolverConfig()
 CE_ONLY = replace(ALL, bagging=False, boundary_weight=0.0, smoothness_weight=0.0, discriminator_weight=0.0)
@@ -51,7 +54,7 @@ def main() -> None:
     solvers["sortgan"] = sortgan_solver(bundled_solver_path("mnist"))
     solvers.update(baseline_solvers("mnist"))
     results, _ = evaluate(solvers, puzzles, load_judge("mnist"), reference,
-                          on_solver=lambda name: print("solving:", name, flush=True))
+                          progress=Callbacks(advance=lambda name: print("solving:", name, flush=True)))
     rows = [{"method": name, **{k: v for k, v in metrics.items()}} for name, metrics in results.items()]
     report("ablate_classifier_solver", f"frozen-classifier solver ablation, MNIST, first {args.limit} test images, "
            f"seed {args.seed}", rows, list(rows[0]))

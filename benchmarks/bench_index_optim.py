@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from common import report
-from jigsaw.data import load_dataset
-from jigsaw.index_optim import IndexOptimizer, initialize
+from jigsaw.datasets import load_dataset
+from jigsaw.weights.optim import IndexOptimizer, initialize
 from jigsaw.models import LeNet5
 
 STEPS, WARMUP, BATCH, ROUNDS = 100, 10, 128, 3

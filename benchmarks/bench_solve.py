@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 
 from common import report
-from jigsaw.data import load_dataset
+from jigsaw.datasets import load_dataset
 from jigsaw.permute import shuffle_pixels
-from jigsaw.sortgan import bundled_solver_path, load_solver
+from jigsaw.pixels.sortgan import bundled_solver_path, load_solver
 
 
 def main() -> None:

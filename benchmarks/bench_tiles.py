@@ -23,11 +23,11 @@ import json
 import torch
 
 from common import report, scaled_for_432_tiles, TILE_432
-from jigsaw.data import crop_to_multiple, skimage_photographs
-from jigsaw.evaluation import evaluate_tiles
-from jigsaw.seams import dissimilarities, first_choices
-from jigsaw.tile_solver import seam_dissimilarity
-from jigsaw.tiles import cut
+from jigsaw.files import crop_to_multiple, skimage_photographs
+from jigsaw.tiles.evaluate import evaluate_tiles
+from jigsaw.tiles.seams import dissimilarities, first_choices
+from jigsaw.tiles.solver import seam_dissimilarity
+from jigsaw.tiles.grid import cut
 
 LARGE = "hubble_deep_field"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 from common import report
-from jigsaw.baselines import KNN_K_CANDIDATES, choose_k
-from jigsaw.data import load_dataset
+from jigsaw.pixels.baselines import KNN_K_CANDIDATES, choose_k
+from jigsaw.datasets import load_dataset
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from jigsaw.data import resize_to_cover
+from jigsaw.files import resize_to_cover
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -11,9 +11,9 @@ real data, and no solver can be expected to go clearly below it.
 from __future__ import annotations
 
 from common import report
-from jigsaw.classifier import load_judge
-from jigsaw.data import load_dataset
-from jigsaw.metrics import frechet_distance, predict
+from jigsaw.pixels.judges import load_judge
+from jigsaw.datasets import load_dataset
+from jigsaw.pixels.metrics import frechet_distance, predict
 
 BLOCK = 10_000
 

@@ -16,11 +16,12 @@ import argparse
 from functools import partial
 
 from common import report
-from jigsaw import baselines
-from jigsaw.classifier import load_judge
-from jigsaw.data import load_dataset
-from jigsaw.evaluation import evaluate, make_puzzles, sortgan_solver
-from jigsaw.sortgan import bundled_solver_path
+from jigsaw.pixels import baselines
+from jigsaw.pixels.judges import load_judge
+from jigsaw.datasets import load_dataset
+from jigsaw.pixels.evaluate import evaluate, make_puzzles
+from jigsaw.pixels.solvers import sortgan_solver
+from jigsaw.pixels.sortgan import bundled_solver_path
 
 
 def main() -> None:

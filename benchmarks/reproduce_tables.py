@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from common import RESULTS, report
-from jigsaw.index_training import Run, RunConfig, train_run
+from jigsaw.weights.run import IndexOptRun, IndexOptConfig, train_run
+from jigsaw.progress import Callbacks
 from jigsaw.training import stalled
 
 THESIS = {  # (init, ste) -> (layer, out_channel, kernel), test accuracy %
@@ -32,13 +33,13 @@ GRANULARITIES = ("layer", "out_channel", "kernel")
 LAPERM_K = (10, 100)
 
 
-def cell(config: RunConfig, root: Path, only: str) -> tuple[float | str, int]:
+def cell(config: IndexOptConfig, root: Path, only: str) -> tuple[float | str, int]:
     """Train (or resume, or just read) one run; returns (best test accuracy % or "" if never trained, epochs)."""
     name = (f"plain-{config.init}" if config.plain else
             f"{config.init}-{config.granularity}-{'ste' if config.ste else f'laperm{config.sync_every}'}")
     out = root / name
     checkpoint = out / "checkpoint.pt"
-    run = Run.load(checkpoint) if checkpoint.exists() else Run(config)
+    run = IndexOptRun.load(checkpoint) if checkpoint.exists() else IndexOptRun(config)
     recipe = lambda c: (c.normalize, c.shift)
     if recipe(run.config) != recipe(config):
         raise SystemExit(f"{out} was trained with normalize={run.config.normalize}, shift={run.config.shift}; "
@@ -46,8 +47,8 @@ def cell(config: RunConfig, root: Path, only: str) -> tuple[float | str, int]:
     wanted = fnmatch.fnmatch(name, only)
     if wanted and len(run.history) < config.epochs and not (run.history and stalled(run.history, run.config.patience)):
         run.config.epochs = config.epochs
-        train_run(run, out, on_epoch=lambda r: print(f"{name} epoch {r['epoch']}: {r['test_accuracy']:.4f}",
-                                                     flush=True))
+        report_epoch = lambda r: print(f"{name} epoch {r['epoch']}: {r['test_accuracy']:.4f}", flush=True)
+        train_run(run, out, progress=Callbacks(epoch=report_epoch))
     if not run.history:
         return "", 0
     return 100 * max(r["test_accuracy"] for r in run.history), len(run.history)
@@ -72,7 +73,7 @@ def main() -> None:
     for init, ste in itertools.product(("normal", "uniform", "sparse"), (True, False)):
         row = {"init": init, "mode": "STE" if ste else "without STE (LaPerm k=1)"}
         for granularity, thesis in zip(GRANULARITIES, THESIS[(init, ste)]):
-            accuracy, epochs = cell(RunConfig(init=init, granularity=granularity, ste=ste, **base), args.runs,
+            accuracy, epochs = cell(IndexOptConfig(init=init, granularity=granularity, ste=ste, **base), args.runs,
                                     args.only)
             row[granularity] = accuracy
             row[f"{granularity} thesis"] = thesis
@@ -80,13 +81,13 @@ def main() -> None:
         rows.append(row)
     for init in ("normal",):
         rows.append({"init": init, "mode": "plain Adam (reference)",
-                     **dict(zip(("layer", "layer epochs"), cell(RunConfig(init=init, plain=True, **base), args.runs,
+                     **dict(zip(("layer", "layer epochs"), cell(IndexOptConfig(init=init, plain=True, **base), args.runs,
                                                                args.only)))})
         for k in LAPERM_K:
             row = {"init": init, "mode": f"LaPerm k={k}"}
             for granularity in GRANULARITIES:
                 row[granularity], row[f"{granularity} epochs"] = cell(
-                    RunConfig(init=init, granularity=granularity, ste=False, sync_every=k, **base), args.runs, args.only)
+                    IndexOptConfig(init=init, granularity=granularity, ste=False, sync_every=k, **base), args.runs, args.only)
             rows.append(row)
     columns = ["init", "mode", *(c for g in GRANULARITIES for c in (g, f"{g} thesis", f"{g} epochs"))]
     for row in rows:

@@ -16,9 +16,9 @@ measure that predicts a seam from the lines next to it sees an edge where the pi
 from __future__ import annotations
 
 from common import COLS_432, ROWS_432, report, scaled_for_432_tiles
-from jigsaw.data import skimage_photographs
-from jigsaw.seams import dissimilarities, first_choices
-from jigsaw.tiles import cut
+from jigsaw.files import skimage_photographs
+from jigsaw.tiles.seams import dissimilarities, first_choices
+from jigsaw.tiles.grid import cut
 
 
 def main() -> None:

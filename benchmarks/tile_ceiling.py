@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 
 from common import COLS_432 as COLS, ROWS_432 as ROWS, report, scaled_for_432_tiles
-from jigsaw.data import skimage_photographs
-from jigsaw.metrics import neighbour_accuracy, neighbours_kept, without_duplicate_swaps
-from jigsaw.tile_solver import complete, solve_tiles
-from jigsaw.tiles import cut, shuffle_tiles
+from jigsaw.files import skimage_photographs
+from jigsaw.tiles.metrics import neighbour_accuracy, neighbours_kept, without_duplicate_swaps
+from jigsaw.tiles.solver import complete, solve_tiles
+from jigsaw.tiles.grid import cut, shuffle_tiles
 
 
 def rest_accuracy(arrangement, given_rows: int) -> float:

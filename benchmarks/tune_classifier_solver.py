@@ -12,9 +12,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from common import report
-from jigsaw.classifier_solver import SolverConfig, load_solver_nets, solve
-from jigsaw.evaluation import make_puzzles
-from jigsaw.metrics import psnr
+from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
+from jigsaw.pixels.evaluate import make_puzzles
+from jigsaw.pixels.metrics import psnr
 
 CE_ONLY = dict(bagging=False, boundary_weight=0.0, smoothness_weight=0.0, discriminator_weight=0.0)
 SETTINGS = [

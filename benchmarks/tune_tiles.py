@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 
 from common import report, scaled_for_432_tiles, TILE_432
-from jigsaw import seams, tile_solver
-from jigsaw.data import skimage_photographs
-from jigsaw.evaluation import evaluate_tiles
+from jigsaw.tiles import seams, solver as tile_solver
+from jigsaw.files import skimage_photographs
+from jigsaw.tiles.evaluate import evaluate_tiles
 
 SWEEPS = {
     "measure": [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from jigsaw.data import atomic_write
+from jigsaw.files import atomic_write
 from jigsaw.errors import JigsawError
 
 FORMAT = 1

@@ -1,4 +1,4 @@
-"""The networks: LeNet5 (MNIST), a small VGG (CIFAR-10), a torchvision ResNet, sortGAN's MLP generator and critic.
+"""The networks: LeNet5 (MNIST), a small VGG (CIFAR-10), and the MLPs of sortGAN's generator and critic.
 
 Every model is built from a plain config dict (``build_model(kind, **config)``) so a checkpoint can rebuild it.
 """
@@ -57,26 +57,17 @@ class SmallVGG(nn.Module):
         return self.head(self.body(x))
 
 
-def resnet18(num_classes: int = 1000) -> nn.Module:
-    """torchvision's ResNet-18, untrained (the large setting, e.g. ImageNet)."""
-    from torchvision.models import resnet18 as build
-
-    return build(weights=None, num_classes=num_classes)
-
-
-def mlp(sizes: list[int], final: nn.Module | None = None, slope: float = 0.2) -> nn.Sequential:
+def mlp(sizes: list[int], slope: float = 0.2) -> nn.Sequential:
     """Fully-connected layers of the given sizes with LeakyReLU between them."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(sizes) - 2:
             layers.append(nn.LeakyReLU(slope))
-    if final is not None:
-        layers.append(final)
     return nn.Sequential(*layers)
 
 
-MODELS = {"lenet5": LeNet5, "vgg": SmallVGG, "resnet18": resnet18}
+MODELS = {"lenet5": LeNet5, "vgg": SmallVGG}
 
 
 def build_model(kind: str, **config) -> nn.Module:

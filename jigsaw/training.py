@@ -13,9 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from jigsaw.progress import SILENT, Progress
+from jigsaw.runs import epoch_seed
+
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.Generator().manual_seed(epoch_seed(seed, epoch))
 
 
 def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
@@ -49,7 +52,7 @@ class Split:
 
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, batch_size: int,
-                generator: torch.Generator, on_step: Callable[[], None] | None = None, max_shift: int = 0) -> float:
+                generator: torch.Generator, progress: Progress = SILENT, max_shift: int = 0) -> float:
     """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss."""
     model.train()
     total, count = 0.0, 0
@@ -63,25 +66,25 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split
         optimizer.step()
         total += loss.item() * len(index)
         count += len(index)
-        if on_step is not None:
-            on_step()
+        progress.advance()
     return total / count
 
 
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: Split, epochs: int, seed: int,
         batch_size: int = 128, scheduler=None, patience: int | None = None, start_epoch: int = 0,
-        history: list[dict] | None = None, on_step: Callable[[], None] | None = None,
+        history: list[dict] | None = None, progress: Progress = SILENT,
         on_epoch: Callable[[dict], None] | None = None,
         before_eval: Callable[[], None] | None = None, max_shift: int = 0) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
     improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr.
 
+    ``on_epoch`` sees each record before ``progress`` reports it (a trainer commits its checkpoint there).
     ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`). ``before_eval`` runs after each
     epoch's last step (the LaPerm ablation syncs its weights there, so the network
     that is measured is a permutation of its initial weights)."""
     history = list(history or [])
     for epoch in range(start_epoch, epochs):
-        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), on_step, max_shift)
+        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift)
         if before_eval is not None:
             before_eval()
         record = {"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy(model, test.images, test.labels),
@@ -91,6 +94,7 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: 
         history.append(record)
         if on_epoch is not None:
             on_epoch(record)
+        progress.epoch(record)
         if patience is not None and stalled(history, patience):
             break
     return history

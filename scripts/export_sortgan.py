@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from jigsaw.checkpoint import load_checkpoint
-from jigsaw.sortgan import bundled_solver_path, export_solver
+from jigsaw.pixels.sortgan import bundled_solver_path, export_solver
 
 for checkpoint in map(Path, sys.argv[1:]):
     dataset = load_checkpoint(checkpoint, "sortgan")["config"]["dataset"]

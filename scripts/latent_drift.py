@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sys
 
-from jigsaw.index_training import Run
+from jigsaw.weights.run import IndexOptRun
 
 
 def main() -> None:
     for path in sys.argv[1:]:
-        run = Run.load(path)
+        run = IndexOptRun.load(path)
         if not run.config.ste or run.config.plain:
             print(f"{path}: not a straight-through run, no latent weights")
             continue

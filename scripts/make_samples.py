@@ -8,8 +8,9 @@ from pathlib import Path
 
 import torch
 
-from jigsaw.data import load_dataset, write_image
-from jigsaw.tiles import assemble
+from jigsaw.datasets import load_dataset
+from jigsaw.files import write_image
+from jigsaw.tiles.grid import assemble
 
 ASSETS = Path(__file__).resolve().parents[1] / "jigsaw" / "assets"
 

@@ -10,7 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from jigsaw import sortgan
+from jigsaw.pixels import sortgan
+from jigsaw.progress import Callbacks
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("checkpoint", type=Path)
@@ -21,8 +22,8 @@ parser.add_argument("--data-dir", type=Path, default=None)
 args = parser.parse_args()
 if args.out.exists():
     raise SystemExit(f"{args.out} exists; choose another --out")
-training = sortgan.Training.load(args.checkpoint)
+training = sortgan.SortGANRun.load(args.checkpoint)
 print(f"{args.checkpoint}: epoch {len(training.history)}, replaying to {args.epochs} with grad clip {args.grad_clip}")
 training.config.epochs, training.config.grad_clip = args.epochs, args.grad_clip
 training.config.validate()
-sortgan.train(training, args.out, args.data_dir, on_epoch=lambda record: print(json.dumps(record), flush=True))
+sortgan.train(training, args.out, args.data_dir, progress=Callbacks(epoch=lambda record: print(json.dumps(record), flush=True)))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from jigsaw.data import data_dir, load_dataset
+from jigsaw.datasets import data_dir, load_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 

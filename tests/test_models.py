@@ -1,6 +1,9 @@
 import torch
 
-from jigsaw.models import LeNet5, SmallVGG, build_model, resnet18
+import pytest
+
+from jigsaw.errors import JigsawError
+from jigsaw.models import LeNet5, SmallVGG, build_model, mlp
 
 
 def test_lenet5_has_61706_parameters_and_84_features():
@@ -10,7 +13,9 @@ def test_lenet5_has_61706_parameters_and_84_features():
     assert model(x).shape == (4, 10) and model.features(x).shape == (4, 84)
 
 
-def test_vgg_and_resnet_shapes():
+def test_vgg_and_mlp_shapes():
     assert SmallVGG()(torch.rand(2, 3, 32, 32)).shape == (2, 10)
-    assert resnet18(num_classes=10)(torch.rand(1, 3, 64, 64)).shape == (1, 10)
+    assert mlp([5, 7, 3])(torch.rand(2, 5)).shape == (2, 3)
     assert isinstance(build_model("lenet5"), LeNet5)
+    with pytest.raises(JigsawError, match="unknown model"):
+        build_model("resnet18")

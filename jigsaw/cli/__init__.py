@@ -1,0 +1,36 @@
+"""The ``jigsaw`` command: parse options, call the library, report with Rich. No logic of its own.
+
+One module per command group registers its commands on the apps of :mod:`jigsaw.cli.common`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from jigsaw.cli import evaluate, plot, shuffle_solve, train  # noqa: F401  (registers the commands)
+from jigsaw.cli.common import app, err_console
+
+__all__ = ["app", "main"]
+
+
+@app.callback()
+def _root() -> None:
+    """Learn and solve permutations with PyTorch: shuffle images, train solvers, solve puzzles."""
+
+
+def main() -> None:
+    """Console-script entry point: usage errors (unknown option, bad value) become one line too."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        code = 1
+    except Exception as error:  # Click's (or Typer's vendored Click's) usage errors carry a message and an exit code
+        if not (hasattr(error, "format_message") and hasattr(error, "exit_code")):
+            raise
+        message = error.format_message()
+        if message:  # empty when the help text was shown instead (a group called without a command)
+            err_console.print(f"error: {message}", markup=False)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,112 @@
+"""What every command shares: the Typer apps, the consoles, option aliases, the error wrapper and the progress bar.
+
+Command modules import the library inside their bodies, so that ``jigsaw --help`` starts without loading torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from jigsaw.errors import JigsawError
+
+app = typer.Typer(
+    name="jigsaw",
+    help="Learn and solve permutations with PyTorch: shuffle images, train solvers, solve puzzles.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+train_app = typer.Typer(help="Train networks: classifiers, index-optimised nets, sortGAN.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+plot_app = typer.Typer(help="Figures from checkpoints.", no_args_is_help=True)
+app.add_typer(plot_app, name="plot")
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def say(message: str) -> None:
+    """One plain line on stdout (no Rich markup)."""
+    console.print(message, markup=False)
+
+
+class Dataset(str, Enum):
+    mnist = "mnist"
+    fashion_mnist = "fashion-mnist"
+
+
+class Mode(str, Enum):
+    pixels = "pixels"
+    tiles = "tiles"
+
+
+DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root in torchvision's layout (default: env "
+                                                                "JIGSAW_DATA, else ./data).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
+LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
+ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")]
+
+
+def command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Register a command whose :class:`JigsawError` becomes one line on stderr and exit code 2."""
+
+    def decorator(function: Callable[..., Any]) -> Any:
+        @functools.wraps(function)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return function(*a, **k)
+            except JigsawError as error:
+                err_console.print(f"error: {error}", markup=False)
+                raise typer.Exit(code=2) from None
+
+        return group.command(*args, **kwargs)(wrapper)
+
+    return decorator
+
+
+class Bar:
+    """A Rich progress bar on stderr as the library's :class:`jigsaw.progress.Progress`; ``describe`` turns an
+    epoch's record into the line printed above the bar.
+
+    The bar appears with the first unit of work (or :meth:`start`), so that input the library refuses before it
+    starts working gives one line on stderr and no bar."""
+
+    def __init__(self, description: str, total: int | None, describe: Callable[[dict], str] | None = None):
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), console=err_console)
+        self.task = self.progress.add_task(description, total=total)
+        self.describe = describe
+        self.started = False
+
+    def __enter__(self) -> "Bar":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.started:
+            self.progress.stop()
+
+    def start(self) -> "Bar":
+        if not self.started:
+            self.progress.start()
+            self.started = True
+        return self
+
+    def advance(self, label: str | None = None) -> None:
+        self.start()
+        if label is None:
+            self.progress.advance(self.task)
+        else:
+            self.progress.update(self.task, advance=1, description=label)
+
+    def epoch(self, record: dict) -> None:
+        self.start()
+        if self.describe is not None:
+            self.progress.console.print(self.describe(record), markup=False)

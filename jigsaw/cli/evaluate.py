@@ -1,0 +1,90 @@
+"""``jigsaw evaluate``: every pixel solver on a shuffled test set, or the tile solver on a folder of images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from jigsaw.cli.common import Bar, Dataset, DataDirOption, ForceOption, Mode, app, command, console, say
+
+METRIC_COLUMNS = {"mse": "MSE", "psnr": "PSNR dB", "ssim": "SSIM", "accuracy": "judge acc.",
+                  "retrieval@1": "retrieval@1", "frechet": "Fréchet", "images_per_second": "images/s"}
+
+
+@command(app)
+def evaluate(
+    out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
+    mode: Annotated[Mode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = Mode.pixels,
+    images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images (default: scikit-image's photographs).")] = None,
+    tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
+    method: Annotated[list[str], typer.Option(help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
+                                                   "(sortgan when a model is available). Repeat for several.")] = ["all"],
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled).")] = None,
+    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels: folder of `jigsaw train solver-nets`; adds "
+                                                              "the classifier method.")] = None,
+    dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
+    limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
+    knn_k: Annotated[int, typer.Option(min=1, help="k of the knn baseline.")] = 50,
+    judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint (default: bundled).")] = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Pixels: shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
+    same-class retrieval@1 and Fréchet distance. Tiles: shuffle each image's tiles, solve, and measure direct and
+    neighbour accuracy and time."""
+    if mode is Mode.tiles:
+        _evaluate_tiles(out, images, tile, grid, seed, force)
+    else:
+        _evaluate_pixels(out, method, model, classifiers, dataset.value, limit, seed, knn_k, judge, data_dir, force)
+
+
+def _evaluate_pixels(out: Path, method: list[str], model: Optional[Path], classifiers: Optional[Path], dataset: str,
+                     limit: Optional[int], seed: int, knn_k: int, judge: Optional[Path], data_dir: Optional[Path],
+                     force: bool) -> None:
+    from jigsaw.files import check_report_folder
+    from jigsaw.pixels.evaluate import evaluate_test_set
+    from jigsaw.pixels.solvers import SolverSettings, chosen_methods
+
+    settings = SolverSettings(dataset=dataset, data_dir=data_dir, knn_k=knn_k, model=model, classifiers=classifiers)
+    methods = chosen_methods(method, settings)
+    metrics_path, grid_path = check_report_folder(out, force, "metrics.json", "grid.png")
+    with Bar(f"solving {dataset} images", total=len(methods) + 1) as bar:
+        report = evaluate_test_set(methods, settings, limit, seed, judge, metrics_path, grid_path, bar)
+    table = Table(title=f"{dataset}, {report['images']} test images, shuffle seed {seed}")
+    table.add_column("method")
+    for title in METRIC_COLUMNS.values():
+        table.add_column(title, justify="right")
+    for name, metrics in report["results"].items():
+        speed = "—" if name == "original" else f"{metrics['images_per_second']:,.0f}"
+        table.add_row(name, *(f"{metrics[key]:.4f}" for key in METRIC_COLUMNS if key != "images_per_second"), speed)
+    console.print(table)
+    shown = [m for m in report["results"] if m not in ("original", "shuffled")]
+    say(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})")
+
+
+def _evaluate_tiles(out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int,
+                    force: bool) -> None:
+    from jigsaw.files import check_report_folder
+    from jigsaw.tiles.evaluate import evaluate_tiles, read_images, tile_setting, write_report
+
+    metrics_path, _ = check_report_folder(out, force, "metrics.json", "grid.png")
+    tile_size, grid_shape = tile_setting(tile, grid)
+    pictures = read_images(images)
+    with Bar("solving", total=len(pictures)) as bar:
+        rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar)
+    write_report(metrics_path, seed, images, rows)
+    table = Table(title=f"tile puzzles, shuffle seed {seed}")
+    for column in ("image", "grid", "tiles", "direct", "neighbour", "seconds"):
+        table.add_column(column, justify="left" if column == "image" else "right")
+    for row in rows:
+        table.add_row(row["image"], row["grid"], str(row["tiles"]), f"{row['direct']:.3f}",
+                      f"{row['neighbour']:.3f}", f"{row['seconds']:.2f}")
+    mean = lambda key: sum(r[key] for r in rows) / len(rows)
+    table.add_row("mean", "", "", f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('seconds'):.2f}")
+    console.print(table)
+    say(f"wrote {metrics_path}")

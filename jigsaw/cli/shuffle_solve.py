@@ -1,0 +1,104 @@
+"""``jigsaw shuffle``, ``jigsaw solve`` and ``jigsaw demo``: make puzzles and solve them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, say
+
+
+@command(app)
+def shuffle(
+    image: Annotated[Path, typer.Argument(help="Image file to shuffle (PNG, JPEG, ...; grayscale or RGB).")],
+    out: Annotated[Path, typer.Argument(help="Where to write the shuffled image (PNG keeps every pixel exact).")],
+    mode: Annotated[Mode, typer.Option(help="Shuffle every pixel, or square tiles of a grid.")] = Mode.pixels,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")] = None,
+    tile: Annotated[Optional[int], typer.Option(help="Tiles mode: tile side in pixels (instead of --grid).")] = None,
+    crop: Annotated[bool, typer.Option("--crop", help="Tiles mode with --tile: centre-crop the image to a multiple "
+                                                      "of the tile size instead of refusing it.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
+    force: ForceOption = False,
+) -> None:
+    """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
+    from jigsaw.files import check_image_output
+    from jigsaw.puzzles import shuffle_file
+
+    check_image_output(out, force)
+    what = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force)
+    say(f"shuffled {what} of {image} (seed {seed}) -> {out}")
+
+
+@command(app)
+def solve(
+    puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
+    out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
+    mode: Annotated[Mode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = Mode.pixels,
+    label: Annotated[Optional[int], typer.Option(help="Pixels: class 0-9; omitted: the discriminator "
+                                                                       "picks the class whose recovery looks most real.")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")] = None,
+    dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
+    method: Annotated[str, typer.Option(help="Pixels: sortgan, or classifier (frozen-classifier solver, needs "
+                                             "--label and --classifiers).")] = "sortgan",
+    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels, classifier method: folder from "
+                                                              "`jigsaw train solver-nets`.")] = None,
+    steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
+    grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS (default: from the PNG's metadata).")] = None,
+    tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
+    force: ForceOption = False,
+) -> None:
+    """Solve a shuffled image: pixels with a trained sortGAN, tiles with the edge-compatibility solver.
+    Both solvers are deterministic: the same puzzle always gives the same answer."""
+    from jigsaw.errors import JigsawError
+    from jigsaw.files import check_image_output, write_image
+
+    check_image_output(out, force)
+    if mode is Mode.tiles:
+        from jigsaw.puzzles import read_tile_puzzle
+        from jigsaw.tiles.solver import solve_image
+
+        image, rows, cols = read_tile_puzzle(puzzle, grid, tile)
+        with Bar(f"solving {rows}x{cols} tiles", total=None).start():
+            solved = solve_image(image, rows, cols)
+        write_image(solved, out, force=force)
+        say(f"solved {rows}x{cols} tiles of {puzzle} -> {out}")
+        return
+    from jigsaw.pixels.solvers import SolverSettings, solve_digit
+
+    if grid is not None or tile is not None:
+        raise JigsawError("--grid and --tile only apply to --mode tiles")
+    settings = SolverSettings(dataset=dataset.value, model=model, classifiers=classifiers)
+    with Bar("optimising pixel positions", total=steps) if method == "classifier" else _no_bar() as progress:
+        recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, progress)
+    write_image(recovered, out, force=force)
+    if method == "classifier":
+        say(f"recovered {puzzle} as class {label} with the frozen classifiers -> {out}")
+    else:
+        say(f"recovered {puzzle} as class {solved_label}{'' if label is not None else ' (guessed)'} -> {out}")
+
+
+def _no_bar():  # sortGAN solves one image at once: nothing to count
+    from contextlib import nullcontext
+
+    from jigsaw.progress import SILENT
+
+    return nullcontext(SILENT)
+
+
+@command(app)
+def demo(
+    out: Annotated[Path, typer.Option(help="Side-by-side PNG: original | shuffled | recovered.")] = Path("demo.png"),
+    dataset: Annotated[Dataset, typer.Option(help="Bundled test images and model to use.")] = Dataset.mnist,
+    seed: Annotated[int, typer.Option(help="Seed of the shuffle.")] = 0,
+    force: ForceOption = False,
+) -> None:
+    """Shuffle ten bundled test images (one per class), solve them with the bundled sortGAN, write a PNG.
+    Needs no dataset and no training."""
+    from jigsaw.files import check_image_output
+    from jigsaw.pixels.sortgan import write_demo
+
+    check_image_output(out, force)
+    write_demo(dataset.value, seed, out, force)
+    say(f"wrote {out}: rows original, shuffled (seed {seed}), recovered by sortGAN")

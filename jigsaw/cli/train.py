@@ -1,0 +1,159 @@
+"""``jigsaw train …``: classifiers, the frozen-classifier solver's nets, index-optimised networks, sortGAN."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from jigsaw.cli.common import (Bar, Dataset, DataDirOption, ForceOption, LimitOption, ResumeOption, command, say,
+                               train_app)
+
+
+@train_app.callback()
+def _train(threads: Annotated[Optional[int], typer.Option(
+        min=1, help="CPU threads for torch (default: all cores). A seed gives bit-identical runs only at the same "
+                    "thread count.")] = None) -> None:
+    """Train networks: classifiers, index-optimised nets, sortGAN."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+@command(train_app, "classifier")
+def train_classifier(
+    out: Annotated[Path, typer.Option(help="Checkpoint file to write.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    limit: LimitOption = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
+    from jigsaw.datasets import steps_per_epoch
+    from jigsaw.files import check_writable
+    from jigsaw.pixels.judges import save_classifier, train_classifier as train
+
+    check_writable(out, force)
+    steps = steps_per_epoch(dataset.value, limit, 128) * epochs
+    describe = lambda r: f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}"
+    with Bar(f"LeNet5 on {dataset.value}", steps, describe) as bar:
+        model, history = train(dataset.value, epochs, seed, lr=lr, data_root=data_dir, limit=limit, progress=bar)
+    save_classifier(out, model, dataset.value, seed, history)
+    say(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}")
+
+
+@command(train_app, "solver-nets")
+def train_solver_nets(
+    out: Annotated[Path, typer.Option(help="Folder for the bag of three LeNet5s and the prototype discriminator.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs of the first LeNet5.")] = 5,
+    member_epochs: Annotated[int, typer.Option(min=1, help="Epochs of each bag member and the discriminator.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the first LeNet5 (members use seed+1, seed+2).")] = 0,
+    limit: LimitOption = None,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train the frozen nets of the classifier solver (thesis Appendix B): a LeNet5, two bag members that re-train
+    only its input layer, and a prototype discriminator (original vs shuffled images)."""
+    from jigsaw.pixels.classifier_solver import BAG_FILES, DISCRIMINATOR_FILE, check_solver_nets_output
+    from jigsaw.pixels.classifier_solver import train_solver_nets as train
+
+    check_solver_nets_output(out, force)
+    with Bar("training", total=4) as bar:
+        train(dataset.value, out, seed, epochs, member_epochs, data_dir, limit=limit, progress=bar)
+    say(f"wrote {', '.join(BAG_FILES)} and {DISCRIMINATOR_FILE} to {out}")
+
+
+class Granularity(str, Enum):
+    layer = "layer"
+    out_channel = "out_channel"
+    kernel = "kernel"
+
+
+class Init(str, Enum):
+    normal = "normal"
+    uniform = "uniform"
+    sparse = "sparse"
+
+
+@command(train_app, "index-opt")
+def train_index_opt(
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
+    model: Annotated[str, typer.Option(help="lenet5 (MNIST, FashionMNIST) or vgg (CIFAR-10).")] = "lenet5",
+    dataset: Annotated[str, typer.Option(help="mnist, fashion-mnist or cifar10.")] = "mnist",
+    init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
+    granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,
+    ste: Annotated[bool, typer.Option("--ste/--no-ste", help="Straight-through latent weights, or LaPerm sync.")] = True,
+    sync_every: Annotated[int, typer.Option(min=1, help="Without STE: sync period k in steps.")] = 1,
+    plain: Annotated[bool, typer.Option("--plain", help="Reference: train with the base optimizer alone.")] = False,
+    normalize: Annotated[bool, typer.Option("--normalize/--no-normalize",
+                                            help="Standardise inputs with the training set's mean and std.")] = True,
+    shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
+    lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    limit: LimitOption = None,
+    resume: ResumeOption = False,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train a network by permuting its initial weights only (thesis Alg. 1)."""
+    from jigsaw.runs import RunFolder
+    from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
+
+    folder = RunFolder(out)
+    run = folder.start(resume, force, epochs, IndexOptRun.load, lambda: IndexOptRun(IndexOptConfig(
+        model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste, sync_every=sync_every,
+        plain=plain, normalize=normalize, shift=shift, lr=lr, epochs=epochs, seed=seed, limit=limit)))
+    describe = lambda r: (f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, "
+                          f"lr {r['lr']:.2e}")
+    with Bar(run.config.describe(), run.config.steps_left(len(run.history)), describe) as bar:
+        history = train_run(run, folder, data_dir, progress=bar)
+    best = max(history, key=lambda r: r["test_accuracy"])
+    say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")
+
+
+class GanInput(str, Enum):
+    shuffled = "shuffled"
+    sorted = "sorted"
+
+
+@command(train_app, "sortgan")
+def train_sortgan(
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt, log.jsonl, grid.png.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs (the thesis trains 100).")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the weights, batches and shuffles.")] = 0,
+    input: Annotated[GanInput, typer.Option(help="Generator input: shuffled pixels (thesis) or sorted.")] = GanInput.shuffled,
+    mse_weight: Annotated[float, typer.Option(help="Weight of the MSE of the re-arranged image.")] = 1.0,
+    score_weight: Annotated[float, typer.Option(help="Weight of the MSE of the raw generator output (0: thesis).")] = 0.0,
+    adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
+    lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
+    label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
+    grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,
+    limit: LimitOption = None,
+    resume: ResumeOption = False,
+    data_dir: DataDirOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Train sortGAN: recover images from shuffled pixels (thesis §4.3)."""
+    from jigsaw.pixels.sortgan import SortGANConfig, SortGANRun, train, write_preview
+    from jigsaw.runs import RunFolder
+
+    folder = RunFolder(out)
+    run = folder.start(resume, force, epochs, SortGANRun.load, lambda: SortGANRun(SortGANConfig(
+        dataset=dataset.value, input=input.value, mse_weight=mse_weight, score_weight=score_weight,
+        adversarial_weight=adversarial_weight, lr=lr, label_smoothing=label_smoothing, grad_clip=grad_clip,
+        epochs=epochs, seed=seed, limit=limit)))
+    describe = lambda r: (f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
+                          f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB")
+    with Bar(f"sortGAN on {run.config.dataset}", run.config.steps_left(len(run.history)), describe) as bar:
+        train(run, folder, data_dir, progress=bar)
+    preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir)
+    say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")

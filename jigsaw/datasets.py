@@ -1,0 +1,85 @@
+"""Datasets through torchvision's classes: MNIST, FashionMNIST, CIFAR-10, in torchvision's folder layout.
+
+A split is loaded whole into memory as ``(images (N, C, H, W) float32 in [0, 1], labels (N,) int64)``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision import datasets
+
+from jigsaw.errors import JigsawError
+
+DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
+DEFAULT_DATA_DIR = "data"
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The dataset root: ``path`` if given, else ``$JIGSAW_DATA``, else ``./data``."""
+    return Path(path or os.environ.get("JIGSAW_DATA") or DEFAULT_DATA_DIR)
+
+
+def _unpack_offline_copies(raw_folder: Path) -> None:
+    """Unpack ``*.gz`` files that a user copied into ``raw/`` so torchvision does not try to download them.
+
+    torchvision only accepts its own compressed files (by md5); a re-compressed copy with the same content, such as
+    Debian's FashionMNIST, would otherwise trigger a download.
+    """
+    for archive in sorted(raw_folder.glob("*.gz")):
+        target = archive.with_suffix("")
+        if target.exists():
+            continue
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with gzip.open(archive, "rb") as src, open(partial, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except (OSError, EOFError) as error:
+            partial.unlink(missing_ok=True)
+            raise JigsawError(f"cannot unpack {archive}: {error}") from None
+        partial.replace(target)
+
+
+def load_dataset(name: str, train: bool, root: str | os.PathLike | None = None,
+                 download: bool = True) -> tuple[Tensor, Tensor]:
+    """Load a whole split into memory.
+
+    Returns:
+        ``(images (N, C, H, W) float32 in [0, 1], labels (N,) int64)``: ``(N, 1, 28, 28)`` for MNIST and
+        FashionMNIST, ``(N, 3, 32, 32)`` for CIFAR-10.
+    """
+    if name not in DATASETS:
+        raise JigsawError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    cls = DATASETS[name]
+    root = data_dir(root)
+    if name == "cifar10":
+        folder, files = root, cls.filename
+    else:
+        folder, files = root / cls.__name__ / "raw", ", ".join(filename for filename, _ in cls.resources)
+        if folder.is_dir():
+            _unpack_offline_copies(folder)
+    try:
+        dataset = cls(str(root), train=train, download=download)
+    except (RuntimeError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise JigsawError(
+            f"{name} is not in {folder} and could not be downloaded ({reason}); "
+            f"put {files} there, or point --data-dir / JIGSAW_DATA at a folder that has them"
+        ) from None
+    pixels = torch.as_tensor(dataset.data)
+    images = pixels.unsqueeze(1) if pixels.dim() == 3 else pixels.permute(0, 3, 1, 2)  # CIFAR: (N, H, W, 3)
+    return images.float().div_(255.0).contiguous(), torch.as_tensor(dataset.targets).long()
+
+
+TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
+
+
+def steps_per_epoch(name: str, limit: int | None, batch_size: int) -> int:
+    """Mini-batches in one epoch over the first ``limit`` training images (all when ``None``)."""
+    size = min(limit or TRAIN_SIZES[name], TRAIN_SIZES[name])
+    return -(-size // batch_size)

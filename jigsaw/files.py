@@ -1,0 +1,193 @@
+"""Image files through Pillow: reading any mode, writing atomically, checking outputs before the work.
+
+Images inside jigsaw are float tensors in ``[0, 1]``: an image file is ``(C, H, W)`` with ``C = 1`` (grayscale) or
+``C = 3`` (RGB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import Tensor
+
+from jigsaw.errors import JigsawError
+
+def read_image(path: str | os.PathLike) -> Tensor:
+    """Read an image file as ``(C, H, W)`` float32 in ``[0, 1]``: ``C = 1`` for grayscale, 3 for anything else.
+
+    Alpha is dropped; palette and 16-bit images are converted.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise JigsawError(f"{path} is a folder, not an image file")
+    if not path.is_file():
+        raise JigsawError(f"{path}: no such file")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            grayscale = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            converted = image.convert("L" if grayscale else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise JigsawError(f"{path}: not a readable image ({error})") from None
+    return from_8bit(converted)
+
+
+def from_8bit(image) -> Tensor:
+    """An 8-bit ``(H, W)`` or ``(H, W, C)`` array or Pillow image -> ``(C, H, W)`` float32 in [0, 1]; the inverse of
+    :func:`to_pil`."""
+    tensor = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0)
+    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+def to_pil(image: Tensor) -> Image.Image:
+    """``(C, H, W)`` or ``(H, W)`` float in ``[0, 1]`` -> 8-bit Pillow image (grayscale or RGB)."""
+    if image.dim() == 3 and image.shape[0] == 1:
+        image = image[0]
+    array = (image.detach().cpu().clamp(0, 1) * 255.0).round().to(torch.uint8)
+    if array.dim() == 3:
+        array = array.permute(1, 2, 0)
+    return Image.fromarray(array.numpy())
+
+
+IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
+def check_writable(path: str | os.PathLike, force: bool) -> Path:
+    """Refuse an output path that exists (unless ``force``) or whose folder is missing, before any work is done."""
+    path = Path(path)
+    if not path.name:
+        raise JigsawError(f"{path} is not a file name")
+    if path.exists() and not force:
+        raise JigsawError(f"{path} already exists; pass --force to overwrite it")
+    if path.is_dir():
+        raise JigsawError(f"{path} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise JigsawError(f"folder {path.parent} does not exist")
+    return path
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(temp_path)`` and rename the result onto ``path``, so a crash never leaves half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def check_report_folder(out: Path, force: bool, *names: str) -> list[Path]:
+    """The files ``names`` inside the report folder ``out``, refused before any work when ``out`` is a file or one
+    of them exists (unless ``force``)."""
+    paths = [out / name for name in names]
+    if out.exists() and not out.is_dir():
+        raise JigsawError(f"{out} exists and is not a folder")
+    for path in paths:
+        if path.exists() and not force:
+            raise JigsawError(f"{path} already exists; pass --force to overwrite it")
+    return paths
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as indented JSON, atomically."""
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(payload, indent=2)))
+
+
+def check_image_output(path: str | os.PathLike, force: bool) -> Path:
+    """:func:`check_writable`, and the suffix must name an image format we can write."""
+    path = check_writable(path, force)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise JigsawError(f"{path}: unsupported image type; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+    return path
+
+
+def write_image(image: Tensor, path: str | os.PathLike, force: bool = False, metadata: dict | None = None) -> Path:
+    """Write ``(C, H, W)`` in ``[0, 1]`` as an 8-bit image file; the format follows the suffix.
+
+    ``metadata`` (PNG only) is stored as text chunks: for example the tile grid of a puzzle, never its solution.
+    """
+    path = check_image_output(path, force)
+    fmt = IMAGE_SUFFIXES[path.suffix.lower()]
+    pil = to_pil(image)
+    options = {}
+    if metadata and fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in metadata.items():
+            info.add_text(key, str(value))
+        options["pnginfo"] = info
+    atomic_write(path, lambda tmp: pil.save(tmp, format=fmt, **options))
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """Text metadata of a PNG written by :func:`write_image` (empty for other files)."""
+    try:
+        with Image.open(path) as image:
+            return {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
+    except (UnidentifiedImageError, OSError):
+        return {}
+
+
+def write_grid(rows: list[Tensor], path: str | os.PathLike, force: bool = False) -> Path:
+    """Write image batches as the rows of one PNG grid (e.g. original | shuffled | recovered); each row is
+    ``(n, C, H, W)`` with the same ``n``."""
+    from torchvision.utils import make_grid
+
+    grid = make_grid(torch.cat(rows), nrow=len(rows[0]), padding=2, pad_value=0.5)
+    if all(r.shape[1] == 1 for r in rows):
+        grid = grid[:1]
+    return write_image(grid, path, force=force)
+
+
+SKIMAGE_PHOTOGRAPHS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "hubble_deep_field",
+                       "immunohistochemistry", "coins", "moon")
+
+
+def skimage_photographs() -> dict[str, Tensor]:
+    """The photographs that ship inside scikit-image (no download), as ``(C, H, W)`` tensors in [0, 1]."""
+    from skimage import data as samples
+
+    return {name: from_8bit(getattr(samples, name)()) for name in SKIMAGE_PHOTOGRAPHS}
+
+
+def read_image_folder(folder: str | os.PathLike) -> dict[str, Tensor]:
+    """Every readable image file in ``folder`` (sorted by name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise JigsawError(f"{folder}: no such folder")
+    images = {p.name: read_image(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+    if not images:
+        raise JigsawError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return images
+
+
+def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
+    """Scale ``(C, H, W)`` (Lanczos, aspect kept) so it covers ``height x width``, then crop the centre."""
+    c, h, w = image.shape
+    scale = max(height / h, width / w)
+    if scale != 1.0:
+        size = (max(width, round(w * scale)), max(height, round(h * scale)))
+        image = from_8bit(to_pil(image).resize(size, Image.Resampling.LANCZOS))
+        h, w = image.shape[1:]
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[:, top:top + height, left:left + width].contiguous()
+
+
+def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
+    """Centre crop ``(C, H, W)`` so the sides are multiples of the tile size."""
+    if tile_h < 1 or tile_w < 1:
+        raise JigsawError(f"tile size must be at least 1 pixel, got {tile_w}x{tile_h}")
+    _, h, w = image.shape
+    height, width = h // tile_h * tile_h, w // tile_w * tile_w
+    if height == 0 or width == 0:
+        raise JigsawError(f"a {w}x{h} image is smaller than one {tile_w}x{tile_h} tile")
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[:, top:top + height, left:left + width].contiguous()

@@ -1,0 +1,63 @@
+"""Trained LeNet5 classifiers: training, checkpoints, and the bundled independent *judges*.
+
+A judge is a LeNet5 trained with its own seed on a training set and used only to *measure* solvers (accuracy on
+recovered images, Fréchet features). It is never one of a solver's own networks.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
+from jigsaw.datasets import load_dataset
+from jigsaw.models import LeNet5
+from jigsaw.progress import SILENT, Progress
+from jigsaw.runs import command_line
+from jigsaw.training import Split, fit
+
+KIND = "classifier"
+JUDGE_SEED = 1234
+
+
+def train_classifier(dataset: str, epochs: int, seed: int, lr: float = 1e-3, batch_size: int = 128,
+                     data_root=None, limit: int | None = None, progress: Progress = SILENT) -> tuple[LeNet5, list]:
+    """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch."""
+    train_images, train_labels = load_dataset(dataset, train=True, root=data_root)
+    test_images, test_labels = load_dataset(dataset, train=False, root=data_root)
+    if limit is not None:
+        train_images, train_labels = train_images[:limit], train_labels[:limit]
+    torch.manual_seed(seed)
+    model = LeNet5()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = fit(model, optimizer, Split(train_images, train_labels), Split(test_images, test_labels), epochs,
+                  seed, batch_size=batch_size, progress=progress)
+    return model, history
+
+
+def save_classifier(path, model: LeNet5, dataset: str, seed: int, history: list[dict]) -> Path:
+    meta = {"dataset": dataset, "seed": seed, "history": history,
+            "command": command_line()}
+    return save_checkpoint(path, KIND, {"model": "lenet5"}, model.state_dict(), meta)
+
+
+def load_classifier(path) -> tuple[LeNet5, dict]:
+    """A frozen LeNet5 in eval mode and its checkpoint's meta."""
+    payload = load_checkpoint(path, KIND)
+    model = load_state(LeNet5(), payload["state_dict"], path)
+    model.eval().requires_grad_(False)
+    return model, payload["meta"]
+
+
+def bundled_judge_path(dataset: str) -> Path:
+    return Path(str(resources.files("jigsaw") / "assets" / f"judge-{dataset}.pt"))
+
+
+def load_judge(dataset: str, path=None) -> LeNet5:
+    """The independent classifier that scores recovered images: ``path`` if given, else the bundled one."""
+    model, meta = load_classifier(path or bundled_judge_path(dataset))
+    if path is None and meta.get("dataset") != dataset:
+        raise RuntimeError(f"bundled judge for {dataset} was trained on {meta.get('dataset')}")
+    return model

@@ -1,0 +1,54 @@
+"""How close a tile arrangement is to the original: direct and neighbour accuracy.
+
+An arrangement ``(rows * cols,)`` names, for each cell in row-major order, the original tile in it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+def without_duplicate_swaps(arrangement: Tensor, tiles: Tensor) -> Tensor:
+    """The same picture with pixel-identical tiles relabelled so that each sits in its own cell where it can.
+
+    Two identical tiles (a flat black patch, say) can trade places without changing a pixel of the solution; no
+    solver can tell them apart, so the accuracies should not depend on which of them went where. ``tiles`` are the
+    original tiles ``(N, C, h, w)`` in row-major order. Within each group of identical tiles, every cell showing a
+    tile of its own group gets exactly its own tile; the group's other tiles fill its other cells.
+    """
+    _, group, counts = torch.unique(tiles.flatten(1), dim=0, return_inverse=True, return_counts=True)
+    cells = torch.arange(len(arrangement))
+    content_right = group[arrangement] == group[cells]
+    relabelled = arrangement.clone()
+    for g in (counts > 1).nonzero().flatten().tolist():
+        home = cells[content_right & (group == g)]  # cells that show a copy of their own tile
+        stray = cells[~content_right & (group[arrangement] == g)]  # cells showing a copy elsewhere
+        members = cells[group == g]
+        relabelled[home] = home
+        relabelled[stray] = members[~torch.isin(members, home)]
+    return relabelled
+
+
+def direct_accuracy(arrangement: Tensor) -> float:
+    """Fraction of tiles in their exact original cell."""
+    return float((arrangement == torch.arange(len(arrangement))).float().mean())
+
+
+def neighbour_accuracy(arrangement: Tensor, rows: int, cols: int) -> float:
+    """Fraction of the original image's adjacent pairs (left-right and top-bottom) that are adjacent, in the same
+    order, in the arrangement: every tile is judged on each of its sides that has a neighbour."""
+    right, down = neighbours_kept(arrangement, rows, cols)
+    total = right.numel() + down.numel()
+    return float(right.sum() + down.sum()) / total if total else 1.0
+
+
+def neighbours_kept(arrangement: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
+    """Which of the original image's adjacent pairs the arrangement keeps, by where the pair is in the original:
+    ``right`` ``(rows, cols - 1)`` bool, tile ``(r, c)``'s right neighbour still right of it; ``down``
+    ``(rows - 1, cols)``, its lower neighbour still below it."""
+    position = torch.empty_like(arrangement)
+    position[arrangement] = torch.arange(len(arrangement))
+    row, col = (position // cols).view(rows, cols), (position % cols).view(rows, cols)
+    right = (row[:, 1:] == row[:, :-1]) & (col[:, 1:] == col[:, :-1] + 1)
+    down = (col[1:] == col[:-1]) & (row[1:] == row[:-1] + 1)
+    return right, down

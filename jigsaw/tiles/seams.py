@@ -1,0 +1,128 @@
+"""How well two tiles fit side by side: edge dissimilarities between all pairs of tiles, for the tile solver.
+
+Every measure here compares the pixel lines on either side of a seam; tiles of known orientation, so only "j right
+of i" and "j below i" are needed.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def perceptual(tiles_rgb: Tensor) -> Tensor:
+    """CIE L*a*b* for RGB tiles, L* alone for grayscale; ``(N, C, h, w)`` in [0, 1] -> ``(N, C', h, w)``."""
+    if tiles_rgb.shape[1] == 1:
+        return tiles_rgb * 100.0
+    from skimage.color import rgb2lab
+
+    lab = rgb2lab(tiles_rgb.permute(0, 2, 3, 1).double().numpy())
+    return torch.from_numpy(lab).permute(0, 3, 1, 2).float()
+
+
+GRADIENT_NOISE = 1.0
+"""Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
+covariance. Measured by ``python benchmarks/tune_tiles.py --sweep measure``."""
+
+PREDICTION_WEIGHT = 3.0
+"""Weight of the prediction measure against MGC, each divided by its median over all pairs: MGC misses flat regions,
+where the prediction's plain pixel differences still carry faint shading. Measured by
+``python benchmarks/tune_tiles.py --sweep measure``."""
+
+
+def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
+    """Gallagher's Mahalanobis gradient compatibility from tile ``i``'s side, ``(N, N)``.
+
+    Strips are ``(N, L, C)``: tile ``i``'s last and second-to-last pixel lines and tile ``j``'s first line. The
+    gradients inside ``i`` near its edge (last - before_last) define a Gaussian; a good neighbour ``j`` continues it
+    across the seam, so ``first_j - last_i`` has a small Mahalanobis distance under it. The covariance gets a floor
+    of :data:`GRADIENT_NOISE` (the role of Gallagher's dummy gradients): in flat regions the measured spread is
+    near zero and would turn 8-bit rounding into confident mistakes.
+
+    The sum over lines of ``(f - a)^T P (f - a)``, with ``a`` = ``i``'s last line plus its mean gradient and ``P``
+    its inverse covariance, is expanded into three matrix products, so no ``(N, N, L, C)`` difference is ever
+    built (in float64: the expansion subtracts large, nearly equal terms).
+    """
+    last, before_last, first = last.double(), before_last.double(), first.double()
+    inside = last - before_last  # (N, L, C)
+    mean = inside.mean(1, keepdim=True)
+    centred = inside - mean
+    channels = inside.shape[2]
+    covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
+    precision = torch.linalg.inv(covariance + GRADIENT_NOISE**2 * torch.eye(channels, dtype=torch.float64))
+    expected = last + mean  # (N, L, C): where i's edge says j's first line should be
+    weighted = expected @ precision  # (N, L, C); precision is symmetric
+    first_moments = first.transpose(1, 2) @ first  # (N, C, C): sum over lines of f f^T
+    mgc = (precision.flatten(1) @ first_moments.flatten(1).T
+           - 2 * weighted.flatten(1) @ first.flatten(1).T
+           + (weighted * expected).sum((1, 2))[:, None])
+    return mgc.clamp(min=0).float()
+
+
+def _mgc(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:
+    """Symmetric MGC: ``i``'s edge predicts ``j`` and ``j``'s edge predicts ``i``. Lines are ``(N, L, C)``."""
+    (last, before_last), (first, after_first) = lines_i, lines_j
+    return _one_sided_mgc(last, before_last, first) + _one_sided_mgc(first, after_first, last).T
+
+
+def _prediction(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:
+    """Pomeranz et al.'s prediction compatibility (L1), both ways: each tile's edge extrapolated one pixel across
+    the seam against the other tile's edge. Lines are ``(N, L, C)``; returns ``(N, N)``."""
+    (last, before_last), (first, after_first) = lines_i, lines_j
+    ahead, behind = 2 * last - before_last, 2 * first - after_first
+    l1 = lambda a, b: torch.cdist(a.flatten(1), b.flatten(1), p=1)  # all pairs, without an (N, N, L, C) tensor
+    return l1(ahead, first) + l1(last, behind)
+
+
+def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Tensor:
+    """MGC plus :data:`PREDICTION_WEIGHT` times the prediction measure, each on the scale of its median."""
+    mgc, prediction = _mgc(lines_i, lines_j), _prediction(lines_i, lines_j)
+    scale = lambda d: d.median().clamp(min=1e-12)  # a flat image has zero everywhere
+    return mgc / scale(mgc) + PREDICTION_WEIGHT * prediction / scale(prediction)
+
+
+def dissimilarities(tiles: Tensor) -> tuple[Tensor, Tensor]:
+    """``(right, down)``: ``right[i, j]`` is how unlikely tile ``j`` sits right of tile ``i``, ``down[i, j]`` below it.
+
+    Tiles ``(N, C, h, w)`` in [0, 1], compared in L*a*b* by MGC plus the prediction measure; both matrices
+    ``(N, N)`` with ``inf`` on the diagonal.
+    """
+    t = perceptual(tiles)
+    columns = lambda k: t[..., k].transpose(1, 2)  # (N, h, C)
+    lines = lambda k: t[..., k, :].transpose(1, 2)  # (N, w, C)
+    right = _seam((columns(-1), columns(-2)), (columns(0), columns(1)))
+    down = _seam((lines(-1), lines(-2)), (lines(0), lines(1)))
+    eye = torch.eye(len(tiles), dtype=torch.bool)
+    return right.masked_fill(eye, float("inf")), down.masked_fill(eye, float("inf"))
+
+
+def confidence(dissimilarity: Tensor) -> Tensor:
+    """Ratio of each candidate's dissimilarity to the best alternative, from both tiles' points of view.
+
+    A seam is trusted when it is clearly better than the runner-up for *both* tiles (Gallagher-style
+    normalisation); lower is better.
+    """
+    two_best_rows = dissimilarity.topk(2, dim=1, largest=False).values  # for tile i: best and second best j
+    two_best_cols = dissimilarity.topk(2, dim=0, largest=False).values  # for tile j: best and second best i
+    eps = 1e-6
+    # compare with the best *other* candidate: the second best where this pair is the best
+    other_row = torch.where(dissimilarity <= two_best_rows[:, :1], two_best_rows[:, 1:], two_best_rows[:, :1])
+    other_col = torch.where(dissimilarity <= two_best_cols[:1, :], two_best_cols[1:, :], two_best_cols[:1, :])
+    return dissimilarity / (other_row + eps) + dissimilarity / (other_col + eps)
+
+
+def best_buddies(dissimilarity: Tensor) -> Tensor:
+    """``(N, N)`` bool: ``j`` is ``i``'s best candidate and ``i`` is ``j``'s (Pomeranz et al.'s "best buddies")."""
+    n = len(dissimilarity)
+    rows = torch.arange(n)
+    buddies = torch.zeros(n, n, dtype=torch.bool)
+    buddies[rows, dissimilarity.argmin(1)] = True
+    return buddies & (dissimilarity.argmin(0)[None, :] == rows[:, None])
+
+
+def first_choices(right: Tensor, down: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
+    """How well the measure knows an *unshuffled* ``rows x cols`` puzzle: ``(rows, cols - 1)`` bool, whether tile
+    ``(r, c)``'s true right neighbour is its first choice among all tiles, and ``(rows - 1, cols)`` for the lower
+    neighbour. Where these are mostly false, no placement can be accurate."""
+    ids = torch.arange(rows * cols).view(rows, cols)
+    return right[ids[:, :-1]].argmin(-1) == ids[:, 1:], down[ids[:-1]].argmin(-1) == ids[1:]

@@ -1,0 +1,289 @@
+"""Placing shuffled tiles of known orientation back on their grid, from the seam costs of ``jigsaw.seams``."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from jigsaw.errors import JigsawError
+from jigsaw.tiles.grid import assemble, cut
+from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
+
+
+LEAD_WEIGHT = 1.0
+"""How much a cell's clear choice (its best tile's lead over the runner-up) moves it forward in the growth order,
+Paikin & Tal's "most confident placement first". Measured by ``python benchmarks/tune_tiles.py --sweep growth``."""
+
+MAX_LEAD = 1e3
+"""Caps a lead: with one tile left every runner-up is inf, and uncapped, every cell would tie at a priority of -inf."""
+
+
+class _Growth:
+    """One block of tiles grown on a canvas twice the grid's size, so the first tile may end up anywhere (or, with
+    ``fixed_frame``, on the grid itself, when where the first tiles go is already decided).
+
+    For every empty cell it keeps the summed confidence cost of each unplaced tile against the cell's placed
+    neighbours, their number, how many of them are the tile's best buddies, and the cell's two best tiles under
+    :meth:`_score`. Placing a tile rescores only the cells around it and those whose best or second-best tile it
+    was, so a step costs a few rows of ``N`` tiles, not a pass over every cell of the block's border.
+    """
+
+    def __init__(self, rows: int, cols: int, cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor,
+                 buddy_down: Tensor, fixed_frame: bool = False):
+        self.rows, self.cols = rows, cols
+        self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
+        n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
+        self.cost = torch.zeros(cells, n)
+        self.count = torch.zeros(cells)
+        self.buddies = torch.zeros(cells, n)
+        self.priority = torch.full((cells,), float("inf"))  # see _rescore; inf: not next to the block, or taken
+        self.best_tile = torch.zeros(cells, dtype=torch.long)
+        self.runner_up = torch.zeros(cells, dtype=torch.long)
+        self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
+        self.box = [self.canvas_rows, -1, self.canvas_cols, -1]  # top, bottom, left, right of the placed tiles
+        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
+        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
+        self.pairs = (cost_right, cost_down, buddy_right, buddy_down)
+
+    def place(self, r: int, c: int, tile: int) -> None:
+        cost_right, cost_down, buddy_right, buddy_down = self.pairs
+        self.grid[r, c] = tile
+        self.cost[:, tile] = float("inf")  # a tile goes in one cell only
+        self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
+        self.priority[r * self.canvas_cols + c] = float("inf")
+        lost = (self.best_tile == tile) | (self.runner_up == tile)
+        stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
+        top, bottom, left, right = self.box
+        self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
+        # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
+        for dr, dc, cost, buddy in ((0, -1, cost_right[:, tile], buddy_right[:, tile]),
+                                    (0, 1, cost_right[tile], buddy_right[tile]),
+                                    (-1, 0, cost_down[:, tile], buddy_down[:, tile]),
+                                    (1, 0, cost_down[tile], buddy_down[tile])):
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] < 0:
+                k = rr * self.canvas_cols + cc
+                self.cost[k] += cost
+                self.count[k] += 1
+                self.buddies[k] += buddy.float()
+                stale.append(k)
+        if stale:
+            self._rescore(torch.tensor(stale))
+
+    def _rescore(self, cells: Tensor) -> None:
+        """A cell's priority is its best tile's score minus :data:`LEAD_WEIGHT` times that tile's lead over the
+        runner-up: of two cells whose best tiles score alike, the one where the choice is clearer goes first."""
+        two = self._score(cells).topk(2, dim=1, largest=False)
+        best, second = two.values[:, 0], two.values[:, 1]
+        lead = (second - best).clamp(max=MAX_LEAD)
+        self.priority[cells] = best - LEAD_WEIGHT * lead
+        self.best_tile[cells], self.runner_up[cells] = two.indices[:, 0], two.indices[:, 1]
+
+    def _score(self, cells: Tensor) -> Tensor:
+        """``(len(cells), N)``, lower is better: a tile that is a best buddy of more of the cell's placed neighbours
+        first, then the lowest mean cost, cells with more neighbours slightly preferred.
+
+        Every buddy counts, not only a tile that is a buddy of *all* its neighbours: where one neighbour is a flat
+        patch, the other's buddy still says where the tile goes."""
+        count = self.count[cells, None]
+        return self.cost[cells] / count * (1.0 - 0.05 * count) - 100.0 * self.buddies[cells]
+
+    def best_move(self) -> tuple[int, int, int]:
+        """The (row, col, tile) to place next: the cell of highest priority (see :meth:`_rescore`) next to the block
+        that keeps it inside the grid, and that cell's best tile (see :meth:`_score`)."""
+        top, bottom, left, right = self.box
+        fits = ((self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows)
+                & (self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols))
+        cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
+        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
+
+    def placement(self) -> Tensor:
+        top, bottom, left, right = self.box
+        return self.grid[top:bottom + 1, left:right + 1].flatten()
+
+
+def _first_tiles(cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor, buddy_down: Tensor, k: int) -> list[int]:
+    """The ``k`` tiles with the most best buddies, ties broken by how confident their best seams are: growth starts
+    where the picture is most distinctive."""
+    buddies = buddy_right.sum(1) + buddy_right.sum(0) + buddy_down.sum(1) + buddy_down.sum(0)
+    confident = (cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values
+                 + cost_down.min(0).values)
+    return (confident - 1e3 * buddies).argsort()[:k].tolist()
+
+
+Block = dict[int, tuple[int, int]]
+"""Tiles placed relative to each other: tile -> (row, col)."""
+
+BLOCK_CANDIDATES = 4
+"""Seams :func:`consistent_block` considers: each tile's 4 best partners on each side, from both tiles' views."""
+
+BLOCK_MAX_MEAN_COST = 3.0
+"""Joining two blocks is refused when the seams it creates cost more than this on average (confidence ratios; a
+pair that is both tiles' clear first choice costs under 2)."""
+
+BLOCK_LONE_SEAM_SIZE = 8
+"""Two blocks both of at least this many tiles are joined only where they touch along two or more seams: one seam
+is weak evidence (single seams glued whole correct columns at wrong heights). Measured by
+``python benchmarks/tune_tiles.py --sweep blocks``."""
+
+
+MAX_ANCHORS = 12
+"""A large block that does not span the grid is completed from each place it could take, up to this many: growing
+freely, the tiles of a missing edge often end up on the wrong side of it."""
+
+MAX_TILES = 10_000
+"""Larger puzzles are refused up front rather than left to run out of memory, which grows with the square of the
+tile count: solving 8,700 tiles (hubble_deep_field in 10-pixel tiles, README) took 4.4 GiB and 100 s."""
+
+
+def _candidate_seams(cost: Tensor, dr: int, dc: int) -> list[tuple[float, int, int, int, int]]:
+    """``(cost, i, j, dr, dc)``, tile ``j`` at offset ``(dr, dc)`` from tile ``i``, for each tile's
+    :data:`BLOCK_CANDIDATES` best partners seen from either side of the seam."""
+    n, k = len(cost), min(BLOCK_CANDIDATES, len(cost) - 1)
+    own = torch.arange(n).repeat_interleave(k)
+    best_j, best_i = cost.topk(k, dim=1, largest=False), cost.topk(k, dim=0, largest=False)
+    i = torch.cat([own, best_i.indices.T.flatten()])
+    j = torch.cat([best_j.indices.flatten(), own])
+    values = torch.cat([best_j.values.flatten(), best_i.values.T.flatten()])
+    return [(value, a, b, dr, dc) for value, a, b in zip(values.tolist(), i.tolist(), j.tolist())]
+
+
+def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int) -> Block:
+    """The largest block that joining trusted seams, cheapest first, builds without contradiction.
+
+    Kruskal-style, as in Gallagher's tree-based assembly: every tile starts as its own block, and a candidate seam
+    joins the blocks of its two tiles unless they would overlap, outgrow the grid, or meet along seams that cost
+    too much (:data:`BLOCK_MAX_MEAN_COST`, :data:`BLOCK_LONE_SEAM_SIZE`). Unlike growing one block outwards, a bad
+    guess in a flat patch does not steer all later placements: confident seams elsewhere are joined first.
+    """
+    right, down = cost_right.numpy(), cost_down.numpy()
+    blocks: dict[int, Block] = {t: {t: (0, 0)} for t in range(len(right))}
+    cells = {t: {(0, 0): t} for t in blocks}  # the same blocks, position -> tile
+    owner = list(blocks)
+    for _, i, j, dr, dc in sorted(_candidate_seams(cost_right, 0, 1) + _candidate_seams(cost_down, 1, 0)):
+        a, b = owner[i], owner[j]
+        if a == b:
+            continue
+        (ri, ci), (rj, cj) = blocks[a][i], blocks[b][j]
+        shift = (ri + dr - rj, ci + dc - cj)
+        if len(blocks[a]) < len(blocks[b]):  # move the smaller block
+            a, b, shift = b, a, (-shift[0], -shift[1])
+        moved = {t: (r + shift[0], c + shift[1]) for t, (r, c) in blocks[b].items()}
+        if not _joinable(cells[a], moved, rows, cols, right, down):
+            continue
+        blocks[a].update(moved)
+        cells[a].update({p: t for t, p in moved.items()})
+        for t in moved:
+            owner[t] = a
+        del blocks[b], cells[b]
+    return max(blocks.values(), key=len)
+
+
+def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: int, right, down) -> bool:
+    """May the tiles ``moved`` join the block at ``cells``? No shared cell, the union fits the grid, and the seams
+    where they meet are cheap enough (see :func:`consistent_block`). ``right`` and ``down`` are the seam costs as
+    numpy arrays, whose single elements read far faster than a tensor's."""
+    if any(p in cells for p in moved.values()):
+        return False
+    _, _, height, width = _extent([*cells, *moved.values()])
+    if height > rows or width > cols:
+        return False
+    seams = []
+    for t, (r, c) in moved.items():
+        for (dr, dc), cost in (((0, 1), right), ((1, 0), down)):
+            after, before = cells.get((r + dr, c + dc)), cells.get((r - dr, c - dc))
+            seams += [float(cost[t, after])] if after is not None else []
+            seams += [float(cost[before, t])] if before is not None else []
+    if len(seams) < 2:
+        return min(len(cells), len(moved)) < BLOCK_LONE_SEAM_SIZE
+    return sum(seams) / len(seams) <= BLOCK_MAX_MEAN_COST
+
+
+def _extent(positions: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """``(top, left, height, width)`` of the box around ``(row, col)`` positions."""
+    rows, cols = [r for r, _ in positions], [c for _, c in positions]
+    return min(rows), min(cols), max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
+
+
+def _grow(block: Block, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tensor, Tensor],
+          anchor: tuple[int, int] | None = None) -> Tensor:
+    """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement, one tile at a
+    time (see :class:`_Growth`). With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid
+    cell; without one, the block may still end up anywhere."""
+    growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None)
+    top, left, height, width = _extent(list(block.values()))
+    anchor = anchor or (rows - height, cols - width)  # on the free canvas: room to grow every way
+    for tile, (r, c) in block.items():
+        growth.place(anchor[0] + r - top, anchor[1] + c - left, tile)
+    for _ in range(rows * cols - len(block)):
+        growth.place(*growth.best_move())
+    return growth.placement()
+
+
+def _anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:
+    """Every grid cell where ``block``'s top-left corner could go, or ``[None]`` (let growth decide) when there are
+    more than :data:`MAX_ANCHORS`."""
+    _, _, height, width = _extent(list(block.values()))
+    if (rows - height + 1) * (cols - width + 1) > MAX_ANCHORS:
+        return [None]
+    return [(r, c) for r in range(rows - height + 1) for c in range(cols - width + 1)]
+
+
+def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor) -> float:
+    """Total dissimilarity of all the seams of an arrangement: how well it fits together, without knowing the truth."""
+    grid = placement.view(rows, cols)
+    return float(right[grid[:, :-1], grid[:, 1:]].sum() + down[grid[:-1], grid[1:]].sum())
+
+
+def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
+    """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
+
+    Greedy placement in the spirit of Paikin & Tal (2015): start from a distinctive tile and keep adding the
+    (cell, tile) pair the seams trust most, best buddies first, never letting the block outgrow the grid. Seam
+    costs are the confidence ratios of :func:`dissimilarities`. Growing one block avoids the dead end of merging
+    separately grown blocks that end up overlapping. Where the picture is flat, one early wrong guess steers the
+    rest, so growth also runs from the ``starts`` most distinctive tiles and from the :func:`consistent_block`
+    (confident seams joined first, wherever they are), and the arrangement whose seams fit best wins. Returns
+    ``placement`` ``(rows * cols,)``: cell ``k`` (row-major) gets tile ``placement[k]``.
+    """
+    n = len(tiles)
+    if n != rows * cols:
+        raise JigsawError(f"{n} tiles do not fill a {rows}x{cols} grid")
+    if n == 1:
+        return torch.zeros(1, dtype=torch.long)
+    if min(tiles.shape[-2:]) < 2:
+        raise JigsawError(f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
+                          "edges needs at least 2 pixels each way")
+    if n > MAX_TILES:
+        raise JigsawError(f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
+                          "square of the count): use larger tiles or a coarser grid")
+    right, down = dissimilarities(tiles)
+    pairs = _pairs(right, down)
+    arrangements = [_grow({first: (0, 0)}, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]
+    block = consistent_block(*pairs[:2], rows, cols)
+    arrangements += [_grow(block, rows, cols, pairs, anchor) for anchor in _anchors(block, rows, cols)]
+    return min(arrangements, key=lambda placement: seam_dissimilarity(placement, rows, cols, right, down))
+
+
+def complete(tiles: Tensor, rows: int, cols: int, given: Block) -> Tensor:
+    """Place the rest of the tiles around ``given`` ones, pinned to their grid cells (tile -> (row, col)).
+
+    With part of the true arrangement given, what the rest scores shows how far the seams alone can lead
+    growth: ``benchmarks/tile_ceiling.py`` uses it to tell a weak search from a weak measure. Returns
+    ``placement`` as :func:`solve_tiles` does.
+    """
+    if not given or not all(0 <= r < rows and 0 <= c < cols for r, c in given.values()):
+        raise JigsawError(f"give at least one tile, each in a cell of the {rows}x{cols} grid")
+    top, left, _, _ = _extent(list(given.values()))
+    return _grow(given, rows, cols, _pairs(*dissimilarities(tiles)), anchor=(top, left))
+
+
+def _pairs(right: Tensor, down: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """What growth reads of the seams: the confidence costs and best buddies, right then down."""
+    return confidence(right), confidence(down), best_buddies(right), best_buddies(down)
+
+
+def solve_image(puzzle: Tensor, rows: int, cols: int) -> Tensor:
+    """Solve a shuffled-tile image ``(C, H, W)``; returns the reassembled image."""
+    tiles = cut(puzzle, rows, cols)
+    return assemble(tiles[solve_tiles(tiles, rows, cols)], rows, cols)

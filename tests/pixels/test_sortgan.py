@@ -1,0 +1,90 @@
+import pytest
+import torch
+
+from jigsaw.errors import JigsawError
+from jigsaw.permute import is_permutation_of, random_permutations, shuffle_pixels
+from jigsaw.pixels.sortgan import SortGAN, SortGANConfig, SortGANRun, export_solver, load_solver, train, train_step
+
+
+@pytest.fixture(scope="module")
+def batch(mnist_test):
+    images, labels = mnist_test
+    return images[:64].flatten(1), labels[:64]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"input": "sorted", "score_weight": 1.0, "label_smoothing": 0.1}])
+def test_one_step_changes_both_networks(batch, overrides):
+    training = SortGANRun(SortGANConfig(**overrides))
+    before = {k: v.clone() for k, v in training.model.state_dict().items()}
+    losses = train_step(training.model, training.opt_g, training.opt_d, *batch,
+                        random_permutations(64, 784, seed=0), training.config)
+    after = training.model.state_dict()
+    changed = lambda prefix: any(not torch.equal(before[k], after[k]) for k in before if k.startswith(prefix))
+    assert changed("generator.") and changed("discriminator.")
+    assert set(losses) == {"d_loss", "g_loss", "g_mse"} and all(v == v for v in losses.values())
+
+
+@pytest.mark.parametrize("input", ["shuffled", "sorted"])
+def test_recovered_image_is_an_exact_permutation_of_the_input(mnist_test, input):
+    shuffled, _ = shuffle_pixels(mnist_test[0][:100], seed=1)
+    recovered, labels = SortGAN(input).solve(shuffled, mnist_test[1][:100])
+    assert is_permutation_of(recovered, shuffled) and torch.equal(labels, mnist_test[1][:100])
+    unlabelled, guessed = SortGAN(input).solve(shuffled[:5])
+    assert is_permutation_of(unlabelled, shuffled[:5]) and guessed.shape == (5,)
+    assert guessed.min() >= 0 and guessed.max() <= 9
+
+
+@pytest.mark.slow
+def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root):
+    config = SortGANConfig(input="sorted", score_weight=1.0, lr=1e-3, epochs=1, limit=3200, validation=200)
+    training = SortGANRun(config)
+    from jigsaw.pixels.sortgan import validate
+    from jigsaw.datasets import load_dataset
+
+    images, labels = load_dataset("mnist", train=False, root=dataset_root)
+    shuffled, _ = shuffle_pixels(images[:200], seed=0)
+    untrained = validate(training.model, images[:200], shuffled, labels[:200])["val_mse"]
+    history = train(training, tmp_path, dataset_root)
+    assert history[-1]["val_mse"] < untrained
+    assert (tmp_path / "best.pt").exists() and (tmp_path / "log.jsonl").read_text().count("\n") == 1
+
+    resumed = SortGANRun.load(tmp_path / "checkpoint.pt")
+    assert resumed.history == history
+    assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
+                                                 training.model.state_dict().values()))
+    small = export_solver(tmp_path / "checkpoint.pt", tmp_path / "small.pt")
+    solver, _ = load_solver(small)
+    recovered, _ = solver.solve(shuffled[:10], labels[:10])
+    assert is_permutation_of(recovered, shuffled[:10])
+    with pytest.raises(JigsawError, match="cannot be resumed"):
+        SortGANRun.load(small)
+
+
+def test_bad_config():
+    with pytest.raises(JigsawError, match="unknown input"):
+        SortGANRun(SortGANConfig(input="reversed"))
+    with pytest.raises(JigsawError, match="gradient clip"):
+        SortGANRun(SortGANConfig(grad_clip=-1.0))
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-3])
+def test_grad_clip_bounds_the_generator_gradient(batch, clip):
+    training = SortGANRun(SortGANConfig(input="sorted", score_weight=100.0, grad_clip=clip))
+    train_step(training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0),
+               training.config)
+    norm = torch.nn.utils.get_total_norm([p.grad for p in training.model.generator.parameters()])
+    assert (norm <= 1e-3 * 1.001) == bool(clip)  # unclipped, the regression term's gradient is far larger
+
+
+def test_quantized_export_solves_almost_exactly_like_the_original(tmp_path, mnist_test):
+    torch.manual_seed(0)
+    training = SortGANRun(SortGANConfig(input="sorted"))
+    training.save(tmp_path / "full.pt")
+    small = export_solver(tmp_path / "full.pt", tmp_path / "small.pt")
+    assert small.stat().st_size < 0.3 * (tmp_path / "full.pt").stat().st_size
+    full, _ = load_solver(tmp_path / "full.pt")
+    quantized, _ = load_solver(small)
+    shuffled, _ = shuffle_pixels(mnist_test[0][:200], seed=0)
+    a, _ = full.solve(shuffled, mnist_test[1][:200])
+    b, _ = quantized.solve(shuffled, mnist_test[1][:200])
+    assert (a - b).pow(2).mean() < 0.02 * a.pow(2).mean()

@@ -1,0 +1,38 @@
+import pytest
+import torch
+
+from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, neighbours_kept, without_duplicate_swaps
+
+
+def test_tile_accuracies_on_hand_made_arrangements():
+    identity = torch.arange(6)  # a 2x3 grid: 0 1 2 / 3 4 5
+    assert direct_accuracy(identity) == 1.0 and neighbour_accuracy(identity, 2, 3) == 1.0
+    swapped_rows = torch.tensor([3, 4, 5, 0, 1, 2])  # rows exchanged: horizontal pairs kept, vertical ones broken
+    assert direct_accuracy(swapped_rows) == 0.0
+    assert neighbour_accuracy(swapped_rows, 2, 3) == pytest.approx(4 / 7)
+    shifted = torch.tensor([2, 0, 1, 5, 3, 4])  # columns rotated by one: pairs 0-1 and 3-4 kept, all vertical kept
+    assert neighbour_accuracy(shifted, 2, 3) == pytest.approx(5 / 7)
+    assert direct_accuracy(torch.tensor([0, 2, 1, 3, 4, 5])) == pytest.approx(4 / 6)
+
+
+def test_neighbours_kept_says_which_original_pairs_survive():
+    shifted = torch.tensor([2, 0, 1, 5, 3, 4])  # 2x3, columns rotated by one
+    right, down = neighbours_kept(shifted, 2, 3)
+    assert right.tolist() == [[True, False], [True, False]]  # 0-1 and 3-4 kept, 1-2 and 4-5 broken
+    assert down.tolist() == [[True, True, True]]
+
+
+def test_swapping_identical_tiles_is_not_an_error():
+    tiles = torch.rand(6, 1, 2, 2, generator=torch.Generator().manual_seed(0))
+    tiles[1] = tiles[4] = tiles[5] = 0.0  # three identical flat tiles
+    swapped = torch.tensor([0, 4, 2, 3, 5, 1])  # the flat tiles trade places: the picture is unchanged
+    assert direct_accuracy(swapped) == pytest.approx(3 / 6)
+    fixed = without_duplicate_swaps(swapped, tiles)
+    assert fixed.tolist() == list(range(6))
+    assert neighbour_accuracy(fixed, 2, 3) == 1.0
+    # a flat tile in a textured tile's cell is a real error, and the arrangement stays a permutation
+    wrong = torch.tensor([1, 0, 2, 3, 5, 4])
+    fixed = without_duplicate_swaps(wrong, tiles)
+    assert sorted(fixed.tolist()) == list(range(6))
+    assert torch.equal(tiles[fixed], tiles[wrong])  # the same picture
+    assert direct_accuracy(fixed) == pytest.approx(4 / 6)

@@ -1,0 +1,119 @@
+import pytest
+import torch
+
+from jigsaw.files import skimage_photographs
+from jigsaw.errors import JigsawError
+from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
+from jigsaw.tiles.solver import _Growth, _anchors, _grow, complete, consistent_block, solve_image, solve_tiles
+from jigsaw.tiles.grid import cut, shuffle_tiles
+
+
+def smooth_gradient_image(h=96, w=128):
+    y, x = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    return torch.stack([x, y, (x * y) ** 0.5])
+
+
+@pytest.mark.parametrize("rows,cols", [(4, 4), (6, 8)])
+def test_solver_recovers_a_smooth_gradient_exactly(rows, cols):
+    image = smooth_gradient_image()
+    shuffled, perm = shuffle_tiles(image, rows, cols, seed=0)
+    placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
+    assert torch.equal(perm[placement], torch.arange(rows * cols))
+    assert torch.equal(solve_image(shuffled, rows, cols), image)
+
+
+def test_grayscale_photo_solves():
+    photo = skimage_photographs()["camera"]
+    shuffled, perm = shuffle_tiles(photo, 4, 4, seed=1)
+    assert torch.equal(perm[solve_tiles(cut(shuffled, 4, 4), 4, 4)], torch.arange(16))
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 7), (5, 3), (6, 8)])
+@pytest.mark.parametrize("kind", ["noise", "flat"])
+def test_solver_returns_a_placement_that_fills_the_grid_for_any_content(rows, cols, kind):
+    image = torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(0))
+    if kind == "flat":
+        image = torch.full_like(image, 0.5)
+    placement = solve_tiles(cut(image, rows, cols), rows, cols)
+    assert torch.equal(placement.sort().values, torch.arange(rows * cols))
+
+
+def test_solver_recovers_a_textured_photo_exactly():
+    photo = skimage_photographs()["chelsea"][:, :288, :448]
+    shuffled, perm = shuffle_tiles(photo, 9, 14, seed=0)
+    assert torch.equal(perm[solve_tiles(cut(shuffled, 9, 14), 9, 14)], torch.arange(9 * 14))
+
+
+def test_complete_keeps_the_given_tiles_where_they_were_given():
+    rows, cols = 6, 8
+    shuffled, perm = shuffle_tiles(smooth_gradient_image(), rows, cols, seed=0)
+    where = perm.argsort()  # original tile -> index among the shuffled tiles
+    given = {int(where[r * cols + c]): (r, c) for r in (3, 4) for c in range(2, 5)}  # a block off the corner
+    placement = complete(cut(shuffled, rows, cols), rows, cols, given)
+    assert all(int(placement[r * cols + c]) == tile for tile, (r, c) in given.items())
+    assert torch.equal(perm[placement], torch.arange(rows * cols))  # and the gradient's rest follows
+    for bad in ({}, {0: (rows, 0)}):
+        with pytest.raises(JigsawError, match="at least one tile"):
+            complete(cut(shuffled, rows, cols), rows, cols, bad)
+
+
+def block_of(image, rows, cols, seed=0):
+    shuffled, perm = shuffle_tiles(image, rows, cols, seed)
+    right, down = dissimilarities(cut(shuffled, rows, cols))
+    return consistent_block(confidence(right), confidence(down), rows, cols), perm
+
+
+def test_consistent_block_places_a_photo_s_tiles_as_in_the_photo():
+    rows, cols = 9, 14
+    block, perm = block_of(skimage_photographs()["chelsea"][:, :288, :448], rows, cols)
+    assert len(block) > rows * cols // 2
+    # every tile's offset from its true cell is the same: the block is a correct piece of the picture
+    offsets = {(int(perm[t]) // cols - r, int(perm[t]) % cols - c) for t, (r, c) in block.items()}
+    assert len(offsets) == 1
+
+
+@pytest.mark.parametrize("rows, cols", [(3, 8), (6, 5)])
+def test_consistent_block_never_overlaps_or_outgrows_the_grid(rows, cols):
+    block, _ = block_of(torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(1)), rows, cols)
+    positions = list(block.values())
+    assert len(set(positions)) == len(positions)
+    assert max(r for r, _ in positions) - min(r for r, _ in positions) < rows
+    assert max(c for _, c in positions) - min(c for _, c in positions) < cols
+
+
+def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
+    rows, cols = 3, 4
+    right, down = dissimilarities(torch.rand(rows * cols, 3, 4, 4, generator=torch.Generator().manual_seed(2)))
+    pairs = (confidence(right), confidence(down), best_buddies(right), best_buddies(down))
+    block = {5: (7, 7), 6: (7, 8), 9: (8, 8)}  # an L of three tiles, 2 rows x 2 columns
+    assert _anchors(block, rows, cols) == [(r, c) for r in range(2) for c in range(3)]
+    grid = _grow(block, rows, cols, pairs, anchor=(1, 2)).view(rows, cols)
+    assert (grid[1, 2], grid[1, 3], grid[2, 3]) == (5, 6, 9)
+    assert torch.equal(grid.flatten().sort().values, torch.arange(rows * cols))
+
+
+def test_solve_refuses_puzzles_too_large_for_memory():
+    from jigsaw.tiles.solver import MAX_TILES
+
+    rows = MAX_TILES // 100 + 1
+    with pytest.raises(JigsawError, match="more than the solver takes"):
+        solve_tiles(torch.zeros(rows * 100, 1, 2, 2), rows, 100)
+
+
+def test_solve_rejects_wrong_tile_count():
+    with pytest.raises(JigsawError, match="do not fill"):
+        solve_tiles(torch.rand(5, 1, 4, 4), 2, 3)
+
+
+def test_growth_prefers_a_tile_that_is_a_best_buddy_of_one_neighbour_over_a_merely_cheaper_one():
+    n = 4
+    cost_right, cost_down = torch.full((n, n), 5.0), torch.full((n, n), 5.0)
+    buddy_right, buddy_down = torch.zeros(n, n, dtype=torch.bool), torch.zeros(n, n, dtype=torch.bool)
+    # tile 0 at (0, 0) and tile 1 at (1, 1) leave cell (0, 1) with a left and a lower neighbour
+    cost_right[0, 2], buddy_right[0, 2] = 3.0, True  # tile 2: tile 0's best buddy on its right, dearer below tile 1
+    cost_down[2, 1] = 9.0
+    cost_right[0, 3], cost_down[3, 1] = 2.0, 2.0  # tile 3: cheaper on both sides, nobody's buddy
+    growth = _Growth(2, 2, cost_right, cost_down, buddy_right, buddy_down, fixed_frame=True)
+    growth.place(0, 0, 0)
+    growth.place(1, 1, 1)
+    assert growth.best_move() == (0, 1, 2)

@@ -17,15 +17,15 @@ from pathlib import Path
 import torch
 
 from common import RESULTS, report
-from jigsaw.pixels.judges import load_judge
-from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
 from jigsaw.datasets import load_dataset
 from jigsaw.files import write_grid
-from jigsaw.pixels.solvers import baseline_solvers, sortgan_solver
-from jigsaw.pixels.evaluate import evaluate, puzzles_from
 from jigsaw.permute import shuffle_pixels
-from jigsaw.progress import Callbacks
+from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
+from jigsaw.pixels.evaluate import evaluate, puzzles_from
+from jigsaw.pixels.judges import load_judge
+from jigsaw.pixels.solvers import baseline_solvers, sortgan_solver
 from jigsaw.pixels.sortgan import bundled_solver_path
+from jigsaw.progress import Callbacks
 
 ALL = SolverConfig()
 CE_ONLY = replace(ALL, bagging=False, boundary_weight=0.0, smoothness_weight=0.0, discriminator_weight=0.0)
@@ -49,15 +49,25 @@ def main() -> None:
     nets = load_solver_nets(args.nets)
     reference, labels = load_dataset("mnist", train=False)
     puzzles = puzzles_from(reference, labels, args.limit, args.seed)
-    solvers = {name: (lambda shuffled, y, config=config: solve(shuffled, y, nets, config))
-               for name, config in VARIANTS.items()}
+    solvers = {
+        name: (lambda shuffled, y, config=config: solve(shuffled, y, nets, config)) for name, config in VARIANTS.items()
+    }
     solvers["sortgan"] = sortgan_solver(bundled_solver_path("mnist"))
     solvers.update(baseline_solvers("mnist"))
-    results, _ = evaluate(solvers, puzzles, load_judge("mnist"), reference,
-                          progress=Callbacks(advance=lambda name: print("solving:", name, flush=True)))
+    results, _ = evaluate(
+        solvers,
+        puzzles,
+        load_judge("mnist"),
+        reference,
+        progress=Callbacks(advance=lambda name: print("solving:", name, flush=True)),
+    )
     rows = [{"method": name, **{k: v for k, v in metrics.items()}} for name, metrics in results.items()]
-    report("ablate_classifier_solver", f"frozen-classifier solver ablation, MNIST, first {args.limit} test images, "
-           f"seed {args.seed}", rows, list(rows[0]))
+    report(
+        "ablate_classifier_solver",
+        f"frozen-classifier solver ablation, MNIST, first {args.limit} test images, seed {args.seed}",
+        rows,
+        list(rows[0]),
+    )
 
     first = torch.stack([(labels == c).nonzero()[0, 0] for c in range(10)])
     originals = reference[first]

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 
 from common import report
 from jigsaw.datasets import load_dataset
-from jigsaw.weights.optim import IndexOptimizer, initialize
 from jigsaw.models import LeNet5
+from jigsaw.weights.optim import IndexOptimizer, initialize
 
 STEPS, WARMUP, BATCH, ROUNDS = 100, 10, 128, 3
 
@@ -54,10 +54,20 @@ def main() -> None:
     for _ in range(ROUNDS):
         for kind in kinds:
             seconds[kind] = min(seconds[kind], step_seconds(*make(kind), batches))
-    rows = [{"optimizer": "plain Adam" if k == "adam" else f"IndexOptimizer {k}", "ms/step": seconds[k] * 1e3,
-             "ratio to Adam": seconds[k] / seconds["adam"]} for k in kinds]
-    report("bench_index_optim", f"LeNet5 / MNIST, batch {BATCH}, {STEPS} steps, best of {ROUNDS}, "
-           f"{torch.get_num_threads()} threads", rows, list(rows[0]))
+    rows = [
+        {
+            "optimizer": "plain Adam" if k == "adam" else f"IndexOptimizer {k}",
+            "ms/step": seconds[k] * 1e3,
+            "ratio to Adam": seconds[k] / seconds["adam"],
+        }
+        for k in kinds
+    ]
+    report(
+        "bench_index_optim",
+        f"LeNet5 / MNIST, batch {BATCH}, {STEPS} steps, best of {ROUNDS}, {torch.get_num_threads()} threads",
+        rows,
+        list(rows[0]),
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ def main() -> None:
         model.solve(shuffled[:count], None if given is None else given[:count])
         seconds = time.perf_counter() - start
         rows.append({"setting": name, "images": count, "seconds": seconds, "images/s": count / seconds})
-    report("bench_solve", f"sortGAN solve, {args.model.name}, {torch.get_num_threads()} threads", rows,
-           list(rows[0]))
+    report("bench_solve", f"sortGAN solve, {args.model.name}, {torch.get_num_threads()} threads", rows, list(rows[0]))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ import json
 
 import torch
 
-from common import report, scaled_for_432_tiles, TILE_432
+from common import TILE_432, report, scaled_for_432_tiles
 from jigsaw.files import crop_to_multiple, skimage_photographs
 from jigsaw.tiles.evaluate import evaluate_tiles
+from jigsaw.tiles.grid import cut
 from jigsaw.tiles.seams import dissimilarities, first_choices
 from jigsaw.tiles.solver import seam_dissimilarity
-from jigsaw.tiles.grid import cut
 
 LARGE = "hubble_deep_field"
 
@@ -41,8 +41,10 @@ def measure_diagnosis(image: torch.Tensor, tile: int, arrangement: list[int]) ->
     right, down = dissimilarities(cut(image, rows, cols))
     right_first, down_first = first_choices(right, down, rows, cols)
     cost = lambda placement: seam_dissimilarity(placement, rows, cols, right, down)
-    return {"best candidate": float(right_first.sum() + down_first.sum()) / (right_first.numel() + down_first.numel()),
-            "cost ratio": cost(torch.tensor(arrangement)) / cost(torch.arange(rows * cols))}
+    return {
+        "best candidate": float(right_first.sum() + down_first.sum()) / (right_first.numel() + down_first.numel()),
+        "cost ratio": cost(torch.tensor(arrangement)) / cost(torch.arange(rows * cols)),
+    }
 
 
 def main() -> None:
@@ -61,20 +63,34 @@ def main() -> None:
     for name, setting in settings.items():
         results = evaluate_tiles(seed=args.seed, **setting)
         detail[name] = results
-        mean = lambda key: sum(r[key] for r in results) / len(results)
-        rows.append({"puzzle": name, "images": len(results), "direct %": 100 * mean("direct"),
-                     "neighbour %": 100 * mean("neighbour"),
-                     "worst neighbour %": 100 * min(r["neighbour"] for r in results),
-                     "mean s": mean("seconds"), "max s": max(r["seconds"] for r in results)})
+        mean = lambda key, results=results: sum(r[key] for r in results) / len(results)
+        rows.append(
+            {
+                "puzzle": name,
+                "images": len(results),
+                "direct %": 100 * mean("direct"),
+                "neighbour %": 100 * mean("neighbour"),
+                "worst neighbour %": 100 * min(r["neighbour"] for r in results),
+                "mean s": mean("seconds"),
+                "max s": max(r["seconds"] for r in results),
+            }
+        )
         for r in results:
             if "tile" in setting:
                 r.update(measure_diagnosis(setting["images"][r["image"]], setting["tile"], r["arrangement"]))
-            diagnosis = (f"  best candidate {r['best candidate']:.3f}  cost ratio {r['cost ratio']:.2f}"
-                         if "tile" in setting else "")
-            print(f"  {name:28s} {r['image']:22s} direct {r['direct']:.3f} neighbour {r['neighbour']:.3f} "
-                  f"{r['seconds']:.2f} s{diagnosis}", flush=True)
-    out = report("bench_tiles", f"tile jigsaw on {len(photos)} scikit-image photographs, seed {args.seed}", rows,
-                 list(rows[0]))
+            diagnosis = (
+                f"  best candidate {r['best candidate']:.3f}  cost ratio {r['cost ratio']:.2f}"
+                if "tile" in setting
+                else ""
+            )
+            print(
+                f"  {name:28s} {r['image']:22s} direct {r['direct']:.3f} neighbour {r['neighbour']:.3f} "
+                f"{r['seconds']:.2f} s{diagnosis}",
+                flush=True,
+            )
+    out = report(
+        "bench_tiles", f"tile jigsaw on {len(photos)} scikit-image photographs, seed {args.seed}", rows, list(rows[0])
+    )
     out.with_name("bench_tiles_per_image.json").write_text(json.dumps(detail, indent=2))
 
 

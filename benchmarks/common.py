@@ -40,8 +40,13 @@ def time_ms(function, repeats: int = 30, warmup: int = 3) -> float:
 
 
 def machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-            "python": platform.python_version(), "machine": platform.machine()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
 
 
 def report(name: str, title: str, rows: list[dict], columns: list[str], out: Path | None = None) -> Path:

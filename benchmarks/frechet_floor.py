@@ -11,8 +11,8 @@ real data, and no solver can be expected to go clearly below it.
 from __future__ import annotations
 
 from common import report
-from jigsaw.pixels.judges import load_judge
 from jigsaw.datasets import load_dataset
+from jigsaw.pixels.judges import load_judge
 from jigsaw.pixels.metrics import frechet_distance, predict
 
 BLOCK = 10_000
@@ -26,11 +26,15 @@ def main() -> None:
         train = load_dataset(dataset, train=True)[0]
         row = {"dataset": dataset}
         for start in range(0, 3 * BLOCK, BLOCK):
-            _, features = predict(judge, train[start:start + BLOCK])
+            _, features = predict(judge, train[start : start + BLOCK])
             row[f"train {start:,}-{start + BLOCK - 1:,}"] = frechet_distance(features, test_features)
         rows.append(row)
-    report("frechet_floor", "Fréchet distance of real training images to the test set (judge features)", rows,
-           list(rows[0]))
+    report(
+        "frechet_floor",
+        "Fréchet distance of real training images to the test set (judge features)",
+        rows,
+        list(rows[0]),
+    )
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ import argparse
 from functools import partial
 
 from common import report
-from jigsaw.pixels import baselines
-from jigsaw.pixels.judges import load_judge
 from jigsaw.datasets import load_dataset
+from jigsaw.pixels import baselines
 from jigsaw.pixels.evaluate import evaluate, make_puzzles
+from jigsaw.pixels.judges import load_judge
 from jigsaw.pixels.solvers import sortgan_solver
 from jigsaw.pixels.sortgan import bundled_solver_path
 
@@ -31,19 +31,40 @@ def main() -> None:
     rows = []
     for dataset in ("mnist", "fashion-mnist"):
         reference = baselines.Reference.from_training_set(*load_dataset(dataset, train=True))
-        solvers = {f"knn-{k}": partial(baselines.solve_knn, reference=reference, k=k)
-                   for k in baselines.KNN_K_CANDIDATES}
+        solvers = {
+            f"knn-{k}": partial(baselines.solve_knn, reference=reference, k=k) for k in baselines.KNN_K_CANDIDATES
+        }
         solvers["sortgan (bundled)"] = sortgan_solver(bundled_solver_path(dataset))
-        results, _ = evaluate(solvers, make_puzzles(dataset, args.limit, seed=0), load_judge(dataset),
-                              load_dataset(dataset, train=False)[0])
+        results, _ = evaluate(
+            solvers,
+            make_puzzles(dataset, args.limit, seed=0),
+            load_judge(dataset),
+            load_dataset(dataset, train=False)[0],
+        )
         best_baseline = max(results[name]["psnr"] for name in solvers if name.startswith("knn"))
         for name in solvers:
             psnr, frechet = results[name]["psnr"], results[name]["frechet"]
-            rows.append({"dataset": dataset, "solver": name, "PSNR dB": psnr, "Fréchet": frechet,
-                         "both goals": "yes" if (psnr >= best_baseline - 1 and psnr > results["knn-1"]["psnr"]
-                                                 and frechet < results["knn-1"]["frechet"]) else "no"})
-    report("perception_distortion", "PSNR against Fréchet distance (judge features), test set, shuffle seed 0", rows,
-           list(rows[0]))
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "solver": name,
+                    "PSNR dB": psnr,
+                    "Fréchet": frechet,
+                    "both goals": "yes"
+                    if (
+                        psnr >= best_baseline - 1
+                        and psnr > results["knn-1"]["psnr"]
+                        and frechet < results["knn-1"]["frechet"]
+                    )
+                    else "no",
+                }
+            )
+    report(
+        "perception_distortion",
+        "PSNR against Fréchet distance (judge features), test set, shuffle seed 0",
+        rows,
+        list(rows[0]),
+    )
 
 
 if __name__ == "__main__":

@@ -20,14 +20,17 @@ from pathlib import Path
 import torch
 
 from common import RESULTS, report
-from jigsaw.weights.run import IndexOptRun, IndexOptConfig, train_run
 from jigsaw.progress import Callbacks
 from jigsaw.training import stalled
+from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
 
 THESIS = {  # (init, ste) -> (layer, out_channel, kernel), test accuracy %
-    ("normal", True): (99.49, 99.51, 99.48), ("uniform", True): (99.34, 99.26, 99.27),
-    ("sparse", True): (99.18, 99.41, 99.36), ("normal", False): (99.49, 98.77, 98.63),
-    ("uniform", False): (99.16, 98.96, 95.16), ("sparse", False): (96.56, 92.91, 69.65),
+    ("normal", True): (99.49, 99.51, 99.48),
+    ("uniform", True): (99.34, 99.26, 99.27),
+    ("sparse", True): (99.18, 99.41, 99.36),
+    ("normal", False): (99.49, 98.77, 98.63),
+    ("uniform", False): (99.16, 98.96, 95.16),
+    ("sparse", False): (96.56, 92.91, 69.65),
 }
 GRANULARITIES = ("layer", "out_channel", "kernel")
 LAPERM_K = (10, 100)
@@ -35,15 +38,20 @@ LAPERM_K = (10, 100)
 
 def cell(config: IndexOptConfig, root: Path, only: str) -> tuple[float | str, int]:
     """Train (or resume, or just read) one run; returns (best test accuracy % or "" if never trained, epochs)."""
-    name = (f"plain-{config.init}" if config.plain else
-            f"{config.init}-{config.granularity}-{'ste' if config.ste else f'laperm{config.sync_every}'}")
+    name = (
+        f"plain-{config.init}"
+        if config.plain
+        else f"{config.init}-{config.granularity}-{'ste' if config.ste else f'laperm{config.sync_every}'}"
+    )
     out = root / name
     checkpoint = out / "checkpoint.pt"
     run = IndexOptRun.load(checkpoint) if checkpoint.exists() else IndexOptRun(config)
     recipe = lambda c: (c.normalize, c.shift)
     if recipe(run.config) != recipe(config):
-        raise SystemExit(f"{out} was trained with normalize={run.config.normalize}, shift={run.config.shift}; "
-                         "use another --runs folder")
+        raise SystemExit(
+            f"{out} was trained with normalize={run.config.normalize}, shift={run.config.shift}; "
+            "use another --runs folder"
+        )
     wanted = fnmatch.fnmatch(name, only)
     if wanted and len(run.history) < config.epochs and not (run.history and stalled(run.history, run.config.patience)):
         run.config.epochs = config.epochs
@@ -61,40 +69,62 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--runs", type=Path, default=Path("runs/tables"))
     parser.add_argument("--only", default="*", help="train only the cells whose name matches this glob")
-    parser.add_argument("--no-normalize", dest="normalize", action="store_false",
-                        help="raw pixels in [0, 1] instead of standardised inputs (the table before 2026-11-25)")
+    parser.add_argument(
+        "--no-normalize",
+        dest="normalize",
+        action="store_false",
+        help="raw pixels in [0, 1] instead of standardised inputs (the table before 2026-11-25)",
+    )
     parser.add_argument("--shift", type=int, default=2, help="random shifts of training images (0: none, as before)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    base = dict(model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize,
-                shift=args.shift)
+    base = dict(
+        model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize, shift=args.shift
+    )
     rows = []
     for init, ste in itertools.product(("normal", "uniform", "sparse"), (True, False)):
         row = {"init": init, "mode": "STE" if ste else "without STE (LaPerm k=1)"}
         for granularity, thesis in zip(GRANULARITIES, THESIS[(init, ste)]):
-            accuracy, epochs = cell(IndexOptConfig(init=init, granularity=granularity, ste=ste, **base), args.runs,
-                                    args.only)
+            accuracy, epochs = cell(
+                IndexOptConfig(init=init, granularity=granularity, ste=ste, **base), args.runs, args.only
+            )
             row[granularity] = accuracy
             row[f"{granularity} thesis"] = thesis
             row[f"{granularity} epochs"] = epochs
         rows.append(row)
     for init in ("normal",):
-        rows.append({"init": init, "mode": "plain Adam (reference)",
-                     **dict(zip(("layer", "layer epochs"), cell(IndexOptConfig(init=init, plain=True, **base), args.runs,
-                                                               args.only)))})
+        rows.append(
+            {
+                "init": init,
+                "mode": "plain Adam (reference)",
+                **dict(
+                    zip(
+                        ("layer", "layer epochs"),
+                        cell(IndexOptConfig(init=init, plain=True, **base), args.runs, args.only),
+                    )
+                ),
+            }
+        )
         for k in LAPERM_K:
             row = {"init": init, "mode": f"LaPerm k={k}"}
             for granularity in GRANULARITIES:
                 row[granularity], row[f"{granularity} epochs"] = cell(
-                    IndexOptConfig(init=init, granularity=granularity, ste=False, sync_every=k, **base), args.runs, args.only)
+                    IndexOptConfig(init=init, granularity=granularity, ste=False, sync_every=k, **base),
+                    args.runs,
+                    args.only,
+                )
             rows.append(row)
     columns = ["init", "mode", *(c for g in GRANULARITIES for c in (g, f"{g} thesis", f"{g} epochs"))]
     for row in rows:
         for column in columns:
             row.setdefault(column, "")
-    report("reproduce_tables", f"LeNet5 / MNIST best test accuracy %, up to {args.epochs} epochs, seed {args.seed}",
-           rows, columns)
+    report(
+        "reproduce_tables",
+        f"LeNet5 / MNIST best test accuracy %, up to {args.epochs} epochs, seed {args.seed}",
+        rows,
+        columns,
+    )
     print(f"(runs in {args.runs}; JSON in {RESULTS})")
 
 

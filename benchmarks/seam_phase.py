@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from common import COLS_432, ROWS_432, report, scaled_for_432_tiles
 from jigsaw.files import skimage_photographs
-from jigsaw.tiles.seams import dissimilarities, first_choices
 from jigsaw.tiles.grid import cut
+from jigsaw.tiles.seams import dissimilarities, first_choices
 
 
 def main() -> None:

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import argparse
 
-from common import COLS_432 as COLS, ROWS_432 as ROWS, report, scaled_for_432_tiles
+from common import COLS_432 as COLS
+from common import ROWS_432 as ROWS
+from common import report, scaled_for_432_tiles
 from jigsaw.files import skimage_photographs
+from jigsaw.tiles.grid import cut, shuffle_tiles
 from jigsaw.tiles.metrics import neighbour_accuracy, neighbours_kept, without_duplicate_swaps
 from jigsaw.tiles.solver import complete, solve_tiles
-from jigsaw.tiles.grid import cut, shuffle_tiles
 
 
 def rest_accuracy(arrangement, given_rows: int) -> float:
     """Neighbour accuracy over the original pairs with a tile below the top ``given_rows`` rows."""
     right, down = neighbours_kept(arrangement, ROWS, COLS)
-    rest_right, rest_down = right[given_rows:], down[max(given_rows - 1, 0):]
+    rest_right, rest_down = right[given_rows:], down[max(given_rows - 1, 0) :]
     return float(rest_right.sum() + rest_down.sum()) / (rest_right.numel() + rest_down.numel())
 
 
@@ -57,9 +59,13 @@ def main() -> None:
             rows.append({"photograph": name, "seed": seed, **measure(image, seed, args.given)})
             print(rows[-1], flush=True)
     columns = list(rows[0])
-    rows.append({"photograph": "mean", "seed": "all",
-                 **{c: sum(r[c] for r in rows) / len(rows) for c in columns[2:]}})
-    report("tile_ceiling", "neighbour accuracy %, 432 tiles: the solver, and growth from the top rows of the answer", rows, columns)
+    rows.append({"photograph": "mean", "seed": "all", **{c: sum(r[c] for r in rows) / len(rows) for c in columns[2:]}})
+    report(
+        "tile_ceiling",
+        "neighbour accuracy %, 432 tiles: the solver, and growth from the top rows of the answer",
+        rows,
+        columns,
+    )
 
 
 if __name__ == "__main__":

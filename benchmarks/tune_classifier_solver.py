@@ -40,12 +40,20 @@ def main() -> None:
         config = replace(SolverConfig(), **overrides)
         start = time.perf_counter()
         recovered = solve(puzzles.shuffled, puzzles.labels, nets, config)
-        rows.append({**{k: str(v) for k, v in asdict(config).items() if k not in ("border", "seed")},
-                     "PSNR dB": float(psnr(recovered, puzzles.originals).mean()),
-                     "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                **{k: str(v) for k, v in asdict(config).items() if k not in ("border", "seed")},
+                "PSNR dB": float(psnr(recovered, puzzles.originals).mean()),
+                "seconds": time.perf_counter() - start,
+            }
+        )
         print(rows[-1], flush=True)
-    report("tune_classifier_solver", f"classifier solver settings, first {args.limit} MNIST test images", rows,
-           list(rows[0]))
+    report(
+        "tune_classifier_solver",
+        f"classifier solver settings, first {args.limit} MNIST test images",
+        rows,
+        list(rows[0]),
+    )
 
 
 if __name__ == "__main__":

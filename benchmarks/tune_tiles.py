@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import argparse
 
-from common import report, scaled_for_432_tiles, TILE_432
-from jigsaw.tiles import seams, solver as tile_solver
+from common import TILE_432, report, scaled_for_432_tiles
 from jigsaw.files import skimage_photographs
+from jigsaw.tiles import seams
+from jigsaw.tiles import solver as tile_solver
 from jigsaw.tiles.evaluate import evaluate_tiles
 
 SWEEPS = {
-    "measure": [*({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
-                *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0)),
-                *({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 3.0} for floor in (3.0, 10.0))],
-    "blocks": [*({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8, 16)),
-               *({"BLOCK_LONE_SEAM_SIZE": 8, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 4.0, 5.0))],
+    "measure": [
+        *({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 0.0} for floor in (0.1, 1.0, 3.0, 10.0)),
+        *({"GRADIENT_NOISE": 1.0, "PREDICTION_WEIGHT": weight} for weight in (0.3, 1.0, 3.0, 10.0)),
+        *({"GRADIENT_NOISE": floor, "PREDICTION_WEIGHT": 3.0} for floor in (3.0, 10.0)),
+    ],
+    "blocks": [
+        *({"BLOCK_LONE_SEAM_SIZE": size, "BLOCK_MAX_MEAN_COST": 3.0} for size in (float("inf"), 2, 4, 8, 16)),
+        *({"BLOCK_LONE_SEAM_SIZE": 8, "BLOCK_MAX_MEAN_COST": cost} for cost in (2.0, 2.5, 4.0, 5.0)),
+    ],
     "growth": [{"LEAD_WEIGHT": weight} for weight in (0.0, 0.3, 0.5, 1.0, 1.5, 3.0)],
 }
 

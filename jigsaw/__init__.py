@@ -13,8 +13,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = ["IndexOptimizer", "JigsawError", "rank_match", "solve_image", "solve_tiles"]
 
-_HOMES = {"IndexOptimizer": "jigsaw.weights.optim", "JigsawError": "jigsaw.errors", "rank_match": "jigsaw.permute",
-          "solve_image": "jigsaw.tiles.solver", "solve_tiles": "jigsaw.tiles.solver"}
+_HOMES = {
+    "IndexOptimizer": "jigsaw.weights.optim",
+    "JigsawError": "jigsaw.errors",
+    "rank_match": "jigsaw.permute",
+    "solve_image": "jigsaw.tiles.solver",
+    "solve_tiles": "jigsaw.tiles.solver",
+}
 
 if TYPE_CHECKING:
     from jigsaw.errors import JigsawError

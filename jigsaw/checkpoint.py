@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
-from jigsaw.files import atomic_write
 from jigsaw.errors import JigsawError
+from jigsaw.files import atomic_write
 
 FORMAT = 1
+M = TypeVar("M", bound=nn.Module)
 
 
-def save_checkpoint(path: str | os.PathLike, kind: str, config: dict, state_dict: dict,
-                    meta: dict | None = None) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike, kind: str, config: dict, state_dict: dict, meta: dict | None = None
+) -> Path:
     """Write a checkpoint through a temporary file and a rename: a crash leaves the old file or the new one."""
     path = Path(path)
     payload = {"kind": kind, "format": FORMAT, "config": config, "state_dict": state_dict, "meta": meta or {}}
@@ -49,7 +51,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | tuple[str, ...]) -> dic
     return payload
 
 
-def load_state(module: nn.Module, state_dict: dict, source: str | os.PathLike = "checkpoint") -> nn.Module:
+def load_state(module: M, state_dict: dict, source: str | os.PathLike = "checkpoint") -> M:
     """``module.load_state_dict`` with a one-sentence error when names or shapes do not fit."""
     try:
         module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})

@@ -45,8 +45,9 @@ def _unpack_offline_copies(raw_folder: Path) -> None:
         partial.replace(target)
 
 
-def load_dataset(name: str, train: bool, root: str | os.PathLike | None = None,
-                 download: bool = True) -> tuple[Tensor, Tensor]:
+def load_dataset(
+    name: str, train: bool, root: str | os.PathLike | None = None, download: bool = True
+) -> tuple[Tensor, Tensor]:
     """Load a whole split into memory.
 
     Returns:

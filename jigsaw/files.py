@@ -18,6 +18,7 @@ from torch import Tensor
 
 from jigsaw.errors import JigsawError
 
+
 def read_image(path: str | os.PathLike) -> Tensor:
     """Read an image file as ``(C, H, W)`` float32 in ``[0, 1]``: ``C = 1`` for grayscale, 3 for anything else.
 
@@ -147,8 +148,17 @@ def write_grid(rows: list[Tensor], path: str | os.PathLike, force: bool = False)
     return write_image(grid, path, force=force)
 
 
-SKIMAGE_PHOTOGRAPHS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "hubble_deep_field",
-                       "immunohistochemistry", "coins", "moon")
+SKIMAGE_PHOTOGRAPHS = (
+    "astronaut",
+    "camera",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "coins",
+    "moon",
+)
 
 
 def skimage_photographs() -> dict[str, Tensor]:
@@ -178,7 +188,7 @@ def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
         image = from_8bit(to_pil(image).resize(size, Image.Resampling.LANCZOS))
         h, w = image.shape[1:]
     top, left = (h - height) // 2, (w - width) // 2
-    return image[:, top:top + height, left:left + width].contiguous()
+    return image[:, top : top + height, left : left + width].contiguous()
 
 
 def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
@@ -190,4 +200,4 @@ def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
     if height == 0 or width == 0:
         raise JigsawError(f"a {w}x{h} image is smaller than one {tile_w}x{tile_h} tile")
     top, left = (h - height) // 2, (w - width) // 2
-    return image[:, top:top + height, left:left + width].contiguous()
+    return image[:, top : top + height, left : left + width].contiguous()

@@ -53,7 +53,7 @@ class _RankMatch(torch.autograd.Function):
     """Forward: re-order ``values`` by the ranks of ``scores``. Backward: straight-through to the scores."""
 
     @staticmethod
-    def forward(ctx, scores: Tensor, values: Tensor, values_sorted: bool) -> Tensor:  # type: ignore[override]
+    def forward(ctx, scores: Tensor, values: Tensor, values_sorted: bool) -> Tensor:
         score_order = stable_argsort(scores).to(scores.device)
         if values_sorted:
             sorted_values, value_order = values, None
@@ -66,7 +66,7 @@ class _RankMatch(torch.autograd.Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad_out: Tensor):  # type: ignore[override]
+    def backward(ctx, grad_out: Tensor):
         score_order, value_order = ctx.saved_tensors
         grad_scores = grad_out.to(ctx.scores_dtype) if ctx.needs_input_grad[0] else None
         grad_values = None

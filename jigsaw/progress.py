@@ -32,8 +32,9 @@ SILENT = Silent()
 class Callbacks:
     """A :class:`Progress` from plain functions, for scripts: ``Callbacks(epoch=print)``."""
 
-    def __init__(self, advance: Callable[[str | None], None] | None = None,
-                 epoch: Callable[[dict[str, Any]], None] | None = None):
+    def __init__(
+        self, advance: Callable[[str | None], None] | None = None, epoch: Callable[[dict[str, Any]], None] | None = None
+    ):
         self._advance, self._epoch = advance, epoch
 
     def advance(self, label: str | None = None) -> None:

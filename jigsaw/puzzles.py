@@ -15,8 +15,9 @@ from jigsaw.tiles.grid import resolve_grid, shuffle_tiles
 MODES = ("pixels", "tiles")
 
 
-def shuffle_file(image: Path, out: Path, mode: str, grid: str | None, tile: int | None, crop: bool, seed: int,
-                 force: bool) -> str:
+def shuffle_file(
+    image: Path, out: Path, mode: str, grid: str | None, tile: int | None, crop: bool, seed: int, force: bool
+) -> str:
     """Shuffle the pixels or the tiles of the image file ``image`` into ``out``; returns what was shuffled, in words."""
     if mode == "pixels" and (grid is not None or tile is not None or crop):
         raise JigsawError("--grid, --tile and --crop only apply to --mode tiles")

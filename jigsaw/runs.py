@@ -52,7 +52,7 @@ class RunFolder:
         self.log = self.path / "log.jsonl"
 
     @classmethod
-    def of(cls, folder: "RunFolder | str | Path") -> "RunFolder":
+    def of(cls, folder: RunFolder | str | Path) -> RunFolder:
         return folder if isinstance(folder, RunFolder) else cls(folder)
 
     def holds_run(self) -> bool:

@@ -29,8 +29,9 @@ def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator
 @torch.no_grad()
 def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 2000) -> float:
     model.eval()
-    correct = sum(int((model(x).argmax(1) == y).sum()) for x, y in zip(images.split(batch_size),
-                                                                         labels.split(batch_size)))
+    correct = sum(
+        int((model(x).argmax(1) == y).sum()) for x, y in zip(images.split(batch_size), labels.split(batch_size))
+    )
     return correct / len(labels)
 
 
@@ -41,8 +42,12 @@ def random_shifts(images: Tensor, max_shift: int, generator: torch.Generator) ->
     padded = F.pad(images, (max_shift,) * 4, value=float(images.min()))
     dy, dx = (torch.randint(0, 2 * max_shift + 1, (b, 1), generator=generator) for _ in range(2))
     rows, cols = dy + torch.arange(h), dx + torch.arange(w)  # (B, H), (B, W)
-    return padded[torch.arange(b)[:, None, None, None], torch.arange(images.shape[1])[None, :, None, None],
-                  rows[:, None, :, None], cols[:, None, None, :]]
+    return padded[
+        torch.arange(b)[:, None, None, None],
+        torch.arange(images.shape[1])[None, :, None, None],
+        rows[:, None, :, None],
+        cols[:, None, None, :],
+    ]
 
 
 @dataclass
@@ -51,8 +56,15 @@ class Split:
     labels: Tensor
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, batch_size: int,
-                generator: torch.Generator, progress: Progress = SILENT, max_shift: int = 0) -> float:
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train: Split,
+    batch_size: int,
+    generator: torch.Generator,
+    progress: Progress = SILENT,
+    max_shift: int = 0,
+) -> float:
     """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss."""
     model.train()
     total, count = 0.0, 0
@@ -70,11 +82,23 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split
     return total / count
 
 
-def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: Split, epochs: int, seed: int,
-        batch_size: int = 128, scheduler=None, patience: int | None = None, start_epoch: int = 0,
-        history: list[dict] | None = None, progress: Progress = SILENT,
-        on_epoch: Callable[[dict], None] | None = None,
-        before_eval: Callable[[], None] | None = None, max_shift: int = 0) -> list[dict]:
+def fit(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train: Split,
+    test: Split,
+    epochs: int,
+    seed: int,
+    batch_size: int = 128,
+    scheduler=None,
+    patience: int | None = None,
+    start_epoch: int = 0,
+    history: list[dict] | None = None,
+    progress: Progress = SILENT,
+    on_epoch: Callable[[dict], None] | None = None,
+    before_eval: Callable[[], None] | None = None,
+    max_shift: int = 0,
+) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
     improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr.
 
@@ -87,8 +111,12 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: Split, test: 
         loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift)
         if before_eval is not None:
             before_eval()
-        record = {"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy(model, test.images, test.labels),
-                  "lr": optimizer.param_groups[0]["lr"]}
+        record = {
+            "epoch": epoch + 1,
+            "train_loss": loss,
+            "test_accuracy": accuracy(model, test.images, test.labels),
+            "lr": optimizer.param_groups[0]["lr"],
+        }
         if scheduler is not None:
             scheduler.step()
         history.append(record)

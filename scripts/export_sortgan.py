@@ -1,6 +1,6 @@
 """Export trained sortGAN runs into the package (int8 weights, no optimizer state), for `jigsaw solve` / `demo`.
 
-    python scripts/export_sortgan.py runs/sortgan-mnist-clip/best.pt runs/sortgan-fashion-mnist-clip/best.pt
+python scripts/export_sortgan.py runs/sortgan-mnist-clip/best.pt runs/sortgan-fashion-mnist-clip/best.pt
 """
 
 import sys

@@ -23,8 +23,10 @@ def main() -> None:
         for name, weight in run.model.named_parameters():
             state = run.optimizer.state.get(weight, {})
             if "latent" in state:
-                print(f"{path}  {name:14s} weight std {float(weight.detach().std()):.4f}  "
-                      f"latent std {float(state['latent'].std()):.4f}")
+                print(
+                    f"{path}  {name:14s} weight std {float(weight.detach().std()):.4f}  "
+                    f"latent std {float(state['latent'].std()):.4f}"
+                )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Replay epochs of a sortGAN run from a saved state with another gradient clip: does clipping stop a collapse?
 
-    python scripts/replay_sortgan.py runs/sortgan-fashion-mnist-100/best.pt --epochs 20 --grad-clip 1 --out runs/replay-clip1
+    python scripts/replay_sortgan.py runs/sortgan-fashion-mnist-100/best.pt --epochs 20 --grad-clip 1 \
+        --out runs/replay-clip1
 
 Training is deterministic (each epoch's batches and shuffles come from seed and epoch), so replaying from the same
 state with ``--grad-clip 0`` repeats the original run exactly, collapse included.
@@ -26,4 +27,6 @@ training = sortgan.SortGANRun.load(args.checkpoint)
 print(f"{args.checkpoint}: epoch {len(training.history)}, replaying to {args.epochs} with grad clip {args.grad_clip}")
 training.config.epochs, training.config.grad_clip = args.epochs, args.grad_clip
 training.config.validate()
-sortgan.train(training, args.out, args.data_dir, progress=Callbacks(epoch=lambda record: print(json.dumps(record), flush=True)))
+sortgan.train(
+    training, args.out, args.data_dir, progress=Callbacks(epoch=lambda record: print(json.dumps(record), flush=True))
+)

@@ -42,5 +42,3 @@ def test_unknown_dataset():
 def test_cifar10_loader_names_its_archive_when_missing(tmp_path):
     with pytest.raises(JigsawError, match="cifar-10-python.tar.gz"):
         load_dataset("cifar10", train=True, root=tmp_path, download=False)
-
-

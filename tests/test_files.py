@@ -7,10 +7,18 @@ from jigsaw.errors import JigsawError
 from jigsaw.files import check_writable, read_image, read_metadata, write_image
 
 
-@pytest.mark.parametrize("mode,channels,suffix", [
-    ("L", 1, ".png"), ("RGB", 3, ".png"), ("RGBA", 3, ".png"), ("P", 3, ".png"), ("I;16", 1, ".png"),
-    ("L", 1, ".jpg"), ("RGB", 3, ".jpg"),
-])
+@pytest.mark.parametrize(
+    "mode,channels,suffix",
+    [
+        ("L", 1, ".png"),
+        ("RGB", 3, ".png"),
+        ("RGBA", 3, ".png"),
+        ("P", 3, ".png"),
+        ("I;16", 1, ".png"),
+        ("L", 1, ".jpg"),
+        ("RGB", 3, ".jpg"),
+    ],
+)
 def test_read_image_modes(tmp_path, mode, channels, suffix):
     array = (np.arange(12 * 10 * 3) % 256).astype(np.uint8).reshape(12, 10, 3)
     image = Image.fromarray(array).convert(mode)

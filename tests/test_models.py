@@ -1,6 +1,5 @@
-import torch
-
 import pytest
+import torch
 
 from jigsaw.errors import JigsawError
 from jigsaw.models import LeNet5, SmallVGG, build_model, mlp

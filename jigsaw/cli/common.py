@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -48,8 +49,9 @@ class Mode(str, Enum):
     tiles = "tiles"
 
 
-DataDirOption = Annotated[Optional[Path], typer.Option(help="Dataset root in torchvision's layout (default: env "
-                                                                "JIGSAW_DATA, else ./data).")]
+DataDirOption = Annotated[
+    Optional[Path], typer.Option(help="Dataset root in torchvision's layout (default: env JIGSAW_DATA, else ./data).")
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
 LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")]
@@ -80,20 +82,26 @@ class Bar:
     starts working gives one line on stderr and no bar."""
 
     def __init__(self, description: str, total: int | None, describe: Callable[[dict], str] | None = None):
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TimeRemainingColumn(), console=err_console)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
         self.task = self.progress.add_task(description, total=total)
         self.describe = describe
         self.started = False
 
-    def __enter__(self) -> "Bar":
+    def __enter__(self) -> Bar:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self.started:
             self.progress.stop()
 
-    def start(self) -> "Bar":
+    def start(self) -> Bar:
         if not self.started:
             self.progress.start()
             self.started = True

@@ -8,24 +8,41 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from jigsaw.cli.common import Bar, Dataset, DataDirOption, ForceOption, Mode, app, command, console, say
+from jigsaw.cli.common import Bar, DataDirOption, Dataset, ForceOption, Mode, app, command, console, say
 
-METRIC_COLUMNS = {"mse": "MSE", "psnr": "PSNR dB", "ssim": "SSIM", "accuracy": "judge acc.",
-                  "retrieval@1": "retrieval@1", "frechet": "Fréchet", "images_per_second": "images/s"}
+METRIC_COLUMNS = {
+    "mse": "MSE",
+    "psnr": "PSNR dB",
+    "ssim": "SSIM",
+    "accuracy": "judge acc.",
+    "retrieval@1": "retrieval@1",
+    "frechet": "Fréchet",
+    "images_per_second": "images/s",
+}
 
 
 @command(app)
 def evaluate(
     out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
     mode: Annotated[Mode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = Mode.pixels,
-    images: Annotated[Optional[Path], typer.Option(help="Tiles: folder of images (default: scikit-image's photographs).")] = None,
-    tile: Annotated[Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")] = None,
+    images: Annotated[
+        Optional[Path], typer.Option(help="Tiles: folder of images (default: scikit-image's photographs).")
+    ] = None,
+    tile: Annotated[
+        Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")
+    ] = None,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
-    method: Annotated[list[str], typer.Option(help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
-                                                   "(sortgan when a model is available). Repeat for several.")] = ["all"],
+    method: Annotated[
+        list[str],
+        typer.Option(
+            help="Pixels: shuffled, class-mean, knn-1, knn, sortgan, or all "
+            "(sortgan when a model is available). Repeat for several."
+        ),
+    ] = ["all"],  # noqa: B006 - Typer reads the default, nothing mutates it
     model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled).")] = None,
-    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels: folder of `jigsaw train solver-nets`; adds "
-                                                              "the classifier method.")] = None,
+    classifiers: Annotated[
+        Optional[Path], typer.Option(help="Pixels: folder of `jigsaw train solver-nets`; adds the classifier method.")
+    ] = None,
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
@@ -43,9 +60,19 @@ def evaluate(
         _evaluate_pixels(out, method, model, classifiers, dataset.value, limit, seed, knn_k, judge, data_dir, force)
 
 
-def _evaluate_pixels(out: Path, method: list[str], model: Optional[Path], classifiers: Optional[Path], dataset: str,
-                     limit: Optional[int], seed: int, knn_k: int, judge: Optional[Path], data_dir: Optional[Path],
-                     force: bool) -> None:
+def _evaluate_pixels(
+    out: Path,
+    method: list[str],
+    model: Optional[Path],
+    classifiers: Optional[Path],
+    dataset: str,
+    limit: Optional[int],
+    seed: int,
+    knn_k: int,
+    judge: Optional[Path],
+    data_dir: Optional[Path],
+    force: bool,
+) -> None:
     from jigsaw.files import check_report_folder
     from jigsaw.pixels.evaluate import evaluate_test_set
     from jigsaw.pixels.solvers import SolverSettings, chosen_methods
@@ -67,8 +94,9 @@ def _evaluate_pixels(out: Path, method: list[str], model: Optional[Path], classi
     say(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})")
 
 
-def _evaluate_tiles(out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int,
-                    force: bool) -> None:
+def _evaluate_tiles(
+    out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int, force: bool
+) -> None:
     from jigsaw.files import check_report_folder
     from jigsaw.tiles.evaluate import evaluate_tiles, read_images, tile_setting, write_report
 
@@ -82,8 +110,14 @@ def _evaluate_tiles(out: Path, images: Optional[Path], tile: Optional[int], grid
     for column in ("image", "grid", "tiles", "direct", "neighbour", "seconds"):
         table.add_column(column, justify="left" if column == "image" else "right")
     for row in rows:
-        table.add_row(row["image"], row["grid"], str(row["tiles"]), f"{row['direct']:.3f}",
-                      f"{row['neighbour']:.3f}", f"{row['seconds']:.2f}")
+        table.add_row(
+            row["image"],
+            row["grid"],
+            str(row["tiles"]),
+            f"{row['direct']:.3f}",
+            f"{row['neighbour']:.3f}",
+            f"{row['seconds']:.2f}",
+        )
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
     table.add_row("mean", "", "", f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('seconds'):.2f}")
     console.print(table)

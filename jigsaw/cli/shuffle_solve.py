@@ -15,10 +15,17 @@ def shuffle(
     image: Annotated[Path, typer.Argument(help="Image file to shuffle (PNG, JPEG, ...; grayscale or RGB).")],
     out: Annotated[Path, typer.Argument(help="Where to write the shuffled image (PNG keeps every pixel exact).")],
     mode: Annotated[Mode, typer.Option(help="Shuffle every pixel, or square tiles of a grid.")] = Mode.pixels,
-    grid: Annotated[Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")] = None,
+    grid: Annotated[
+        Optional[str], typer.Option(help="Tiles mode: ROWSxCOLS grid (4x4 when neither --grid nor --tile is given).")
+    ] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles mode: tile side in pixels (instead of --grid).")] = None,
-    crop: Annotated[bool, typer.Option("--crop", help="Tiles mode with --tile: centre-crop the image to a multiple "
-                                                      "of the tile size instead of refusing it.")] = False,
+    crop: Annotated[
+        bool,
+        typer.Option(
+            "--crop",
+            help="Tiles mode with --tile: centre-crop the image to a multiple of the tile size instead of refusing it.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
     force: ForceOption = False,
 ) -> None:
@@ -36,14 +43,25 @@ def solve(
     puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
     out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
     mode: Annotated[Mode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = Mode.pixels,
-    label: Annotated[Optional[int], typer.Option(help="Pixels: class 0-9; omitted: the discriminator "
-                                                                       "picks the class whose recovery looks most real.")] = None,
-    model: Annotated[Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")] = None,
+    label: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Pixels: class 0-9; omitted: the discriminator picks the class whose recovery looks most real."
+        ),
+    ] = None,
+    model: Annotated[
+        Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")
+    ] = None,
     dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
-    method: Annotated[str, typer.Option(help="Pixels: sortgan, or classifier (frozen-classifier solver, needs "
-                                             "--label and --classifiers).")] = "sortgan",
-    classifiers: Annotated[Optional[Path], typer.Option(help="Pixels, classifier method: folder from "
-                                                              "`jigsaw train solver-nets`.")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="Pixels: sortgan, or classifier (frozen-classifier solver, needs --label and --classifiers)."
+        ),
+    ] = "sortgan",
+    classifiers: Annotated[
+        Optional[Path], typer.Option(help="Pixels, classifier method: folder from `jigsaw train solver-nets`.")
+    ] = None,
     steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS (default: from the PNG's metadata).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,

@@ -8,14 +8,30 @@ from typing import Annotated, Optional
 
 import typer
 
-from jigsaw.cli.common import (Bar, Dataset, DataDirOption, ForceOption, LimitOption, ResumeOption, command, say,
-                               train_app)
+from jigsaw.cli.common import (
+    Bar,
+    DataDirOption,
+    Dataset,
+    ForceOption,
+    LimitOption,
+    ResumeOption,
+    command,
+    say,
+    train_app,
+)
 
 
 @train_app.callback()
-def _train(threads: Annotated[Optional[int], typer.Option(
-        min=1, help="CPU threads for torch (default: all cores). A seed gives bit-identical runs only at the same "
-                    "thread count.")] = None) -> None:
+def _train(
+    threads: Annotated[
+        Optional[int],
+        typer.Option(
+            min=1,
+            help="CPU threads for torch (default: all cores). A seed gives bit-identical runs only at the same "
+            "thread count.",
+        ),
+    ] = None,
+) -> None:
     """Train networks: classifiers, index-optimised nets, sortGAN."""
     if threads is not None:
         import torch
@@ -37,7 +53,8 @@ def train_classifier(
     """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
     from jigsaw.datasets import steps_per_epoch
     from jigsaw.files import check_writable
-    from jigsaw.pixels.judges import save_classifier, train_classifier as train
+    from jigsaw.pixels.judges import save_classifier
+    from jigsaw.pixels.judges import train_classifier as train
 
     check_writable(out, force)
     steps = steps_per_epoch(dataset.value, limit, 128) * epochs
@@ -89,11 +106,15 @@ def train_index_opt(
     dataset: Annotated[str, typer.Option(help="mnist, fashion-mnist or cifar10.")] = "mnist",
     init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
     granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,
-    ste: Annotated[bool, typer.Option("--ste/--no-ste", help="Straight-through latent weights, or LaPerm sync.")] = True,
+    ste: Annotated[
+        bool, typer.Option("--ste/--no-ste", help="Straight-through latent weights, or LaPerm sync.")
+    ] = True,
     sync_every: Annotated[int, typer.Option(min=1, help="Without STE: sync period k in steps.")] = 1,
     plain: Annotated[bool, typer.Option("--plain", help="Reference: train with the base optimizer alone.")] = False,
-    normalize: Annotated[bool, typer.Option("--normalize/--no-normalize",
-                                            help="Standardise inputs with the training set's mean and std.")] = True,
+    normalize: Annotated[
+        bool,
+        typer.Option("--normalize/--no-normalize", help="Standardise inputs with the training set's mean and std."),
+    ] = True,
     shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
     lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
@@ -108,11 +129,32 @@ def train_index_opt(
     from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
 
     folder = RunFolder(out)
-    run = folder.start(resume, force, epochs, IndexOptRun.load, lambda: IndexOptRun(IndexOptConfig(
-        model=model, dataset=dataset, init=init.value, granularity=granularity.value, ste=ste, sync_every=sync_every,
-        plain=plain, normalize=normalize, shift=shift, lr=lr, epochs=epochs, seed=seed, limit=limit)))
-    describe = lambda r: (f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, "
-                          f"lr {r['lr']:.2e}")
+    run = folder.start(
+        resume,
+        force,
+        epochs,
+        IndexOptRun.load,
+        lambda: IndexOptRun(
+            IndexOptConfig(
+                model=model,
+                dataset=dataset,
+                init=init.value,
+                granularity=granularity.value,
+                ste=ste,
+                sync_every=sync_every,
+                plain=plain,
+                normalize=normalize,
+                shift=shift,
+                lr=lr,
+                epochs=epochs,
+                seed=seed,
+                limit=limit,
+            )
+        ),
+    )
+    describe = lambda r: (
+        f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
+    )
     with Bar(run.config.describe(), run.config.steps_left(len(run.history)), describe) as bar:
         history = train_run(run, folder, data_dir, progress=bar)
     best = max(history, key=lambda r: r["test_accuracy"])
@@ -130,9 +172,13 @@ def train_sortgan(
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs (the thesis trains 100).")] = 100,
     seed: Annotated[int, typer.Option(help="Seed of the weights, batches and shuffles.")] = 0,
-    input: Annotated[GanInput, typer.Option(help="Generator input: shuffled pixels (thesis) or sorted.")] = GanInput.shuffled,
+    input: Annotated[
+        GanInput, typer.Option(help="Generator input: shuffled pixels (thesis) or sorted.")
+    ] = GanInput.shuffled,
     mse_weight: Annotated[float, typer.Option(help="Weight of the MSE of the re-arranged image.")] = 1.0,
-    score_weight: Annotated[float, typer.Option(help="Weight of the MSE of the raw generator output (0: thesis).")] = 0.0,
+    score_weight: Annotated[
+        float, typer.Option(help="Weight of the MSE of the raw generator output (0: thesis).")
+    ] = 0.0,
     adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
@@ -147,12 +193,31 @@ def train_sortgan(
     from jigsaw.runs import RunFolder
 
     folder = RunFolder(out)
-    run = folder.start(resume, force, epochs, SortGANRun.load, lambda: SortGANRun(SortGANConfig(
-        dataset=dataset.value, input=input.value, mse_weight=mse_weight, score_weight=score_weight,
-        adversarial_weight=adversarial_weight, lr=lr, label_smoothing=label_smoothing, grad_clip=grad_clip,
-        epochs=epochs, seed=seed, limit=limit)))
-    describe = lambda r: (f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
-                          f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB")
+    run = folder.start(
+        resume,
+        force,
+        epochs,
+        SortGANRun.load,
+        lambda: SortGANRun(
+            SortGANConfig(
+                dataset=dataset.value,
+                input=input.value,
+                mse_weight=mse_weight,
+                score_weight=score_weight,
+                adversarial_weight=adversarial_weight,
+                lr=lr,
+                label_smoothing=label_smoothing,
+                grad_clip=grad_clip,
+                epochs=epochs,
+                seed=seed,
+                limit=limit,
+            )
+        ),
+    )
+    describe = lambda r: (
+        f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
+        f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"
+    )
     with Bar(f"sortGAN on {run.config.dataset}", run.config.steps_left(len(run.history)), describe) as bar:
         train(run, folder, data_dir, progress=bar)
     preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from jigsaw.pixels.metrics import psnr
 from jigsaw.permute import rank_match, shuffle_pixels, stable_argsort
+from jigsaw.pixels.metrics import psnr
 
 KNN_K_CANDIDATES = (1, 2, 5, 10, 20, 50, 100, 200)
 KNN_DEFAULT_K = 50  # best mean PSNR on held-out training images, both datasets: benchmarks/choose_knn_k.py
@@ -32,7 +32,7 @@ class Reference:
     sorted_values: dict[int, Tensor]  # label -> (n, H*W), each row ascending
 
     @classmethod
-    def from_training_set(cls, images: Tensor, labels: Tensor) -> "Reference":
+    def from_training_set(cls, images: Tensor, labels: Tensor) -> Reference:
         flat = images.flatten(1)
         by_class = {int(c): flat[labels == c] for c in labels.unique()}
         return cls(by_class, {c: x.gather(1, stable_argsort(x)) for c, x in by_class.items()})
@@ -82,8 +82,13 @@ def solve_knn(shuffled: Tensor, labels: Tensor, reference: Reference, k: int) ->
     return place(scores, shuffled)
 
 
-def choose_k(images: Tensor, labels: Tensor, validation: int = 5000, seed: int = 0,
-             candidates: tuple[int, ...] = KNN_K_CANDIDATES) -> dict[int, float]:
+def choose_k(
+    images: Tensor,
+    labels: Tensor,
+    validation: int = 5000,
+    seed: int = 0,
+    candidates: tuple[int, ...] = KNN_K_CANDIDATES,
+) -> dict[int, float]:
     """Mean PSNR of ``knn`` for each ``k``: the last ``validation`` training images are shuffled and solved with the
     rest as the reference. Pick the ``k`` with the highest value."""
     reference = Reference.from_training_set(images[:-validation], labels[:-validation])

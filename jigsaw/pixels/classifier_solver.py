@@ -24,14 +24,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
-from jigsaw.pixels.judges import load_classifier, save_classifier, train_classifier
 from jigsaw.datasets import load_dataset
 from jigsaw.errors import JigsawError
-from jigsaw.weights.optim import IndexOptimizer
 from jigsaw.models import LeNet5
 from jigsaw.permute import apply_permutation, random_permutations, shuffle_pixels
+from jigsaw.pixels.judges import load_classifier, save_classifier, train_classifier
 from jigsaw.progress import SILENT, Progress
 from jigsaw.training import Split, fit
+from jigsaw.weights.optim import IndexOptimizer
 
 DISCRIMINATOR_KIND = "prototype-discriminator"
 BAG_FILES = ("classifier-0.pt", "classifier-1.pt", "classifier-2.pt")
@@ -98,15 +98,19 @@ def total_loss(images: Tensor, labels: Tensor, nets: SolverNets, config: SolverC
         if nets.discriminator is None:
             raise JigsawError("the discriminator term needs a prototype discriminator (train solver-nets)")
         parts["discriminator"] = config.discriminator_weight * discriminator_loss(nets.discriminator, images)
-    parts["total"] = sum(parts.values())
+    total = parts["ce"]
+    for name, part in parts.items():
+        total = total if name == "ce" else total + part
+    parts["total"] = total
     return parts
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Solving
 # --------------------------------------------------------------------------------------------------------------------
-def solve(shuffled: Tensor, labels: Tensor, nets: SolverNets, config: SolverConfig,
-          progress: Progress = SILENT) -> Tensor:
+def solve(
+    shuffled: Tensor, labels: Tensor, nets: SolverNets, config: SolverConfig, progress: Progress = SILENT
+) -> Tensor:
     """Recover ``(B, 1, H, W)`` shuffled images of known labels; the output is a permutation of each input.
 
     With several restarts, each image keeps the run with the lowest final loss.
@@ -114,8 +118,11 @@ def solve(shuffled: Tensor, labels: Tensor, nets: SolverNets, config: SolverConf
     b, flat = len(shuffled), shuffled.flatten(1)
     best, best_loss = flat.clone(), torch.full((b,), float("inf"))
     for restart in range(config.restarts):
-        start = flat if restart == 0 else apply_permutation(flat, random_permutations(b, flat.shape[1],
-                                                                                          config.seed + restart))
+        start = (
+            flat
+            if restart == 0
+            else apply_permutation(flat, random_permutations(b, flat.shape[1], config.seed + restart))
+        )
         candidate = _optimise(start, labels, nets, config, shuffled.shape[1:], progress)
         with torch.no_grad():
             loss = total_loss(candidate.view_as(shuffled), labels, nets, config)["total"]
@@ -124,8 +131,9 @@ def solve(shuffled: Tensor, labels: Tensor, nets: SolverNets, config: SolverConf
     return best.view_as(shuffled)
 
 
-def _optimise(start: Tensor, labels: Tensor, nets: SolverNets, config: SolverConfig, image_shape,
-              progress: Progress) -> Tensor:
+def _optimise(
+    start: Tensor, labels: Tensor, nets: SolverNets, config: SolverConfig, image_shape, progress: Progress
+) -> Tensor:
     candidate = torch.nn.Parameter(start.clone())
     optimizer = IndexOptimizer([candidate], base="adam", lr=config.lr, granularity="out_channel")
     with torch.enable_grad():  # callers such as the evaluation harness may run under no_grad
@@ -141,8 +149,9 @@ def _optimise(start: Tensor, labels: Tensor, nets: SolverNets, config: SolverCon
 # --------------------------------------------------------------------------------------------------------------------
 # Training and loading the frozen nets
 # --------------------------------------------------------------------------------------------------------------------
-def train_bag_member(base: LeNet5, dataset: str, seed: int, epochs: int, data_root=None,
-                     limit: int | None = None) -> tuple[LeNet5, list]:
+def train_bag_member(
+    base: LeNet5, dataset: str, seed: int, epochs: int, data_root=None, limit: int | None = None
+) -> tuple[LeNet5, list]:
     """A copy of ``base`` whose input layer alone is re-initialised (``seed``) and trained; the rest stays frozen."""
     images, labels = load_dataset(dataset, train=True, root=data_root)
     train = Split(images[:limit], labels[:limit])
@@ -156,8 +165,9 @@ def train_bag_member(base: LeNet5, dataset: str, seed: int, epochs: int, data_ro
     return member, history
 
 
-def train_discriminator(dataset: str, seed: int, epochs: int, data_root=None,
-                        limit: int | None = None) -> tuple[LeNet5, list]:
+def train_discriminator(
+    dataset: str, seed: int, epochs: int, data_root=None, limit: int | None = None
+) -> tuple[LeNet5, list]:
     """A LeNet5 with one logit: original training images (1) against the same images pixel-shuffled (0)."""
     images = load_dataset(dataset, train=True, root=data_root)[0][:limit]
     torch.manual_seed(seed)
@@ -189,8 +199,16 @@ def check_solver_nets_output(out: Path, force: bool) -> None:
         raise JigsawError(f"{existing[0]} already exists; pass --force to overwrite it")
 
 
-def train_solver_nets(dataset: str, out: Path, seed: int = 0, epochs: int = 5, member_epochs: int = 1,
-                      data_root=None, progress: Progress = SILENT, limit: int | None = None) -> None:
+def train_solver_nets(
+    dataset: str,
+    out: Path,
+    seed: int = 0,
+    epochs: int = 5,
+    member_epochs: int = 1,
+    data_root=None,
+    progress: Progress = SILENT,
+    limit: int | None = None,
+) -> None:
     """Train and save the bag of three LeNet5s and the prototype discriminator into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     progress.advance("LeNet5")
@@ -202,8 +220,13 @@ def train_solver_nets(dataset: str, out: Path, seed: int = 0, epochs: int = 5, m
         save_classifier(out / name, member, dataset, seed + k, history)
     progress.advance("prototype discriminator")
     discriminator, history = train_discriminator(dataset, seed, member_epochs, data_root, limit)
-    save_checkpoint(out / DISCRIMINATOR_FILE, DISCRIMINATOR_KIND, {"model": "lenet5", "num_classes": 1},
-                    discriminator.state_dict(), {"dataset": dataset, "seed": seed, "history": history})
+    save_checkpoint(
+        out / DISCRIMINATOR_FILE,
+        DISCRIMINATOR_KIND,
+        {"model": "lenet5", "num_classes": 1},
+        discriminator.state_dict(),
+        {"dataset": dataset, "seed": seed, "history": history},
+    )
 
 
 def load_solver_nets(folder: Path) -> SolverNets:

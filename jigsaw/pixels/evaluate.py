@@ -8,7 +8,6 @@ invariant.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,16 +15,15 @@ import torch
 from torch import Tensor
 
 from jigsaw.datasets import load_dataset
-from jigsaw.files import write_grid, write_json
-from jigsaw.pixels.judges import load_judge
 from jigsaw.errors import JigsawError
-from jigsaw.pixels.metrics import image_metrics, predict
+from jigsaw.files import write_grid, write_json
 from jigsaw.models import LeNet5
 from jigsaw.permute import is_permutation_of, shuffle_pixels
+from jigsaw.pixels.judges import load_judge
+from jigsaw.pixels.metrics import image_metrics, predict
 from jigsaw.pixels.solvers import Solver, SolverSettings, build_solvers
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
-
 
 
 @dataclass
@@ -58,8 +56,9 @@ def run_solver(name: str, solver: Solver, puzzles: Puzzles) -> tuple[Tensor, flo
     return recovered, seconds
 
 
-def evaluate(solvers: dict[str, Solver], puzzles: Puzzles, judge: LeNet5, reference: Tensor,
-             progress: Progress = SILENT) -> tuple[dict[str, dict], dict[str, Tensor]]:
+def evaluate(
+    solvers: dict[str, Solver], puzzles: Puzzles, judge: LeNet5, reference: Tensor, progress: Progress = SILENT
+) -> tuple[dict[str, dict], dict[str, Tensor]]:
     """Metrics per solver, plus an ``original`` row (the ceiling: the unshuffled images themselves).
 
     ``reference`` is the whole real test split, the target of the Fréchet distance.
@@ -77,9 +76,16 @@ def evaluate(solvers: dict[str, Solver], puzzles: Puzzles, judge: LeNet5, refere
     return results, outputs
 
 
-def evaluate_test_set(methods: list[str], settings: SolverSettings, limit: int | None, seed: int,
-                      judge_path: Path | None, metrics_path: Path, grid_path: Path,
-                      progress: Progress = SILENT) -> dict:
+def evaluate_test_set(
+    methods: list[str],
+    settings: SolverSettings,
+    limit: int | None,
+    seed: int,
+    judge_path: Path | None,
+    metrics_path: Path,
+    grid_path: Path,
+    progress: Progress = SILENT,
+) -> dict:
     """``jigsaw evaluate``: solve the first ``limit`` test images with each method, write ``metrics.json`` (the
     returned report) and ``grid.png`` (original, shuffled and every method's recovery of the first ten)."""
     judge = load_judge(settings.dataset, judge_path)
@@ -88,13 +94,20 @@ def evaluate_test_set(methods: list[str], settings: SolverSettings, limit: int |
     solvers = build_solvers(methods, settings)
     results, outputs = evaluate(solvers, puzzles, judge, reference, progress)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
-    report = {"dataset": settings.dataset, "images": len(puzzles.labels), "seed": seed, "knn_k": settings.knn_k,
-              "judge": str(judge_path or "bundled"),
-              "sortgan": str(settings.sortgan_path()) if "sortgan" in solvers else None,
-              "command": command_line(), "results": results}
+    report = {
+        "dataset": settings.dataset,
+        "images": len(puzzles.labels),
+        "seed": seed,
+        "knn_k": settings.knn_k,
+        "judge": str(judge_path or "bundled"),
+        "sortgan": str(settings.sortgan_path()) if "sortgan" in solvers else None,
+        "command": command_line(),
+        "results": results,
+    }
     write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]
-    write_grid([puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)], grid_path,
-               force=True)
+    write_grid(
+        [puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)], grid_path, force=True
+    )
     return report

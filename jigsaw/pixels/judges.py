@@ -22,8 +22,16 @@ KIND = "classifier"
 JUDGE_SEED = 1234
 
 
-def train_classifier(dataset: str, epochs: int, seed: int, lr: float = 1e-3, batch_size: int = 128,
-                     data_root=None, limit: int | None = None, progress: Progress = SILENT) -> tuple[LeNet5, list]:
+def train_classifier(
+    dataset: str,
+    epochs: int,
+    seed: int,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    data_root=None,
+    limit: int | None = None,
+    progress: Progress = SILENT,
+) -> tuple[LeNet5, list]:
     """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch."""
     train_images, train_labels = load_dataset(dataset, train=True, root=data_root)
     test_images, test_labels = load_dataset(dataset, train=False, root=data_root)
@@ -32,14 +40,21 @@ def train_classifier(dataset: str, epochs: int, seed: int, lr: float = 1e-3, bat
     torch.manual_seed(seed)
     model = LeNet5()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = fit(model, optimizer, Split(train_images, train_labels), Split(test_images, test_labels), epochs,
-                  seed, batch_size=batch_size, progress=progress)
+    history = fit(
+        model,
+        optimizer,
+        Split(train_images, train_labels),
+        Split(test_images, test_labels),
+        epochs,
+        seed,
+        batch_size=batch_size,
+        progress=progress,
+    )
     return model, history
 
 
 def save_classifier(path, model: LeNet5, dataset: str, seed: int, history: list[dict]) -> Path:
-    meta = {"dataset": dataset, "seed": seed, "history": history,
-            "command": command_line()}
+    meta = {"dataset": dataset, "seed": seed, "history": history, "command": command_line()}
     return save_checkpoint(path, KIND, {"model": "lenet5"}, model.state_dict(), meta)
 
 

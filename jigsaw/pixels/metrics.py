@@ -87,8 +87,9 @@ def frechet_distance(features_a: Tensor, features_b: Tensor) -> float:
     return float(value.clamp(min=0))
 
 
-def image_metrics(recovered: Tensor, original: Tensor, labels: Tensor, judge: LeNet5,
-                  reference_features: Tensor) -> dict[str, float]:
+def image_metrics(
+    recovered: Tensor, original: Tensor, labels: Tensor, judge: LeNet5, reference_features: Tensor
+) -> dict[str, float]:
     """The harness' summary of a solver's output, each a mean over images.
 
     ``judge`` is an independently trained classifier (never one of the solver's own networks);

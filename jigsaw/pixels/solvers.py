@@ -52,8 +52,11 @@ def check_single_image_method(method: str) -> None:
 def chosen_methods(requested: list[str], settings: SolverSettings) -> list[str]:
     """The methods ``requested`` names (``all``: every baseline, plus sortGAN when its model exists and the
     classifier solver when its nets are given), refused with one sentence when unknown or not runnable."""
-    available = [*BASELINES, *(["sortgan"] if settings.sortgan_path().exists() else []),
-                 *(["classifier"] if settings.classifiers else [])]
+    available = [
+        *BASELINES,
+        *(["sortgan"] if settings.sortgan_path().exists() else []),
+        *(["classifier"] if settings.classifiers else []),
+    ]
     methods = available if "all" in requested else list(requested)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -107,9 +110,14 @@ def classifier_solver(folder, config=None) -> Solver:
     return lambda shuffled, labels: solve(shuffled, labels, nets, config or SolverConfig())
 
 
-
-def solve_digit(method: str, puzzle: Path, label: int | None, settings: SolverSettings, steps: int = 200,
-                progress: Progress = SILENT) -> tuple[Tensor, int]:
+def solve_digit(
+    method: str,
+    puzzle: Path,
+    label: int | None,
+    settings: SolverSettings,
+    steps: int = 200,
+    progress: Progress = SILENT,
+) -> tuple[Tensor, int]:
     """Recover the shuffled 28x28 image in the file ``puzzle`` with ``method``; returns ``(recovered (1, 28, 28),
     label)``. sortGAN guesses the label when it is ``None`` (every class tried, the most real-looking recovery
     kept); the classifier solver needs it."""
@@ -143,6 +151,8 @@ def read_digit(path: Path) -> Tensor:
 
     image = read_image(path)
     if tuple(image.shape) != (1, 28, 28):
-        raise JigsawError(f"{path}: sortGAN solves 28x28 grayscale images, this one is "
-                          f"{image.shape[2]}x{image.shape[1]} with {image.shape[0]} channel(s)")
+        raise JigsawError(
+            f"{path}: sortGAN solves 28x28 grayscale images, this one is "
+            f"{image.shape[2]}x{image.shape[1]} with {image.shape[0]} channel(s)"
+        )
     return image

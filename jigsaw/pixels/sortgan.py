@@ -17,8 +17,8 @@ direct regression is not (measurements in ``CHANGELOG.md``).
 
 from __future__ import annotations
 
-from importlib import resources
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -27,11 +27,11 @@ from torch import Tensor, nn
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
-from jigsaw.files import read_image, write_grid
 from jigsaw.errors import JigsawError
-from jigsaw.pixels.metrics import mse, psnr
+from jigsaw.files import read_image, write_grid
 from jigsaw.models import mlp
 from jigsaw.permute import apply_permutation, random_permutations, rank_match, shuffle_pixels, stable_argsort
+from jigsaw.pixels.metrics import mse, psnr
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import RunFolder, command_line, epoch_seed
 
@@ -62,14 +62,14 @@ class SortGANConfig:
         """Training steps still to run (for a progress bar)."""
         return steps_per_epoch(self.dataset, self.limit, self.batch_size) * (self.epochs - epochs_done)
 
-    def validate(self) -> "SortGANConfig":
+    def validate(self) -> SortGANConfig:
         if self.input not in INPUTS:
             raise JigsawError(f"unknown input {self.input!r}; choose one of {', '.join(INPUTS)}")
         if not 0.0 <= self.label_smoothing < 0.5:
             raise JigsawError("label smoothing must be in [0, 0.5)")
         if self.grad_clip < 0:
             raise JigsawError("the gradient clip must be 0 (off) or positive")
-        self.betas = tuple(self.betas)
+        self.betas = (float(self.betas[0]), float(self.betas[1]))  # a list after a round trip through a file
         return self
 
 
@@ -122,14 +122,20 @@ class SortGAN(nn.Module):
     def guess_labels(self, flat: Tensor, batch_size: int) -> Tensor:
         guesses = []
         for f in flat.split(batch_size):
-            logits = torch.stack([self.realism(self.arrange(f, torch.full((len(f),), c)), torch.full((len(f),), c))
-                                  for c in range(CLASSES)], dim=1)
+            logits = torch.stack(
+                [
+                    self.realism(self.arrange(f, torch.full((len(f),), c)), torch.full((len(f),), c))
+                    for c in range(CLASSES)
+                ],
+                dim=1,
+            )
             guesses.append(logits.argmax(1))
         return torch.cat(guesses)
 
 
-def train_step(model: SortGAN, opt_g, opt_d, images: Tensor, labels: Tensor, perms: Tensor,
-               config: SortGANConfig) -> dict[str, float]:
+def train_step(
+    model: SortGAN, opt_g, opt_d, images: Tensor, labels: Tensor, perms: Tensor, config: SortGANConfig
+) -> dict[str, float]:
     """One discriminator and one generator update on a batch ``images (B, 784)``; ``perms`` shuffles them."""
     model.train()
     shuffled = apply_permutation(images, perms)
@@ -165,18 +171,21 @@ class SortGANRun:
         self.config = config.validate()
         torch.manual_seed(config.seed)
         self.model = SortGAN(config.input)
-        adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas,
-                                               fused=FUSED_ADAM)
+        adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
         self.history: list[dict] = []
 
     def save(self, path: Path) -> None:
-        meta = {"opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "history": self.history,
-                "command": command_line()}
+        meta = {
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "history": self.history,
+            "command": command_line(),
+        }
         save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
 
     @classmethod
-    def load(cls, path: Path) -> "SortGANRun":
+    def load(cls, path: Path) -> SortGANRun:
         payload = load_checkpoint(path, KIND)
         if "opt_g" not in payload["meta"]:
             raise JigsawError(f"{path}: a solver-only checkpoint cannot be resumed")
@@ -213,8 +222,9 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
         batches = torch.randperm(len(labels), generator=generator).split(config.batch_size)
         for index in batches:
             perms = random_permutations(len(index), PIXELS, generator)
-            for key, value in train_step(training.model, training.opt_g, training.opt_d, flat[index],
-                                         labels[index], perms, config).items():
+            for key, value in train_step(
+                training.model, training.opt_g, training.opt_d, flat[index], labels[index], perms, config
+            ).items():
                 totals[key] = totals.get(key, 0.0) + value / len(batches)
             progress.advance()
         record = {"epoch": epoch + 1, **totals, **validate(training.model, val_images, val_shuffled, val_labels)}
@@ -240,7 +250,7 @@ def bundled_solver_path(dataset: str) -> Path:
 
 def bundled_samples(dataset: str) -> Tensor:
     """Ten test images shipped with the package, one per class in class order: ``(10, 1, 28, 28)``."""
-    strip = read_image(resources.files("jigsaw") / "assets" / f"samples-{dataset}.png")  # (1, 28, 280)
+    strip = read_image(Path(str(resources.files("jigsaw") / "assets" / f"samples-{dataset}.png")))  # (1, 28, 280)
     return strip.view(1, 28, CLASSES, 28).permute(2, 0, 1, 3).contiguous()
 
 
@@ -289,8 +299,11 @@ def dequantize(state: dict[str, Tensor]) -> dict[str, Tensor]:
 def export_solver(checkpoint: Path, out: Path) -> Path:
     """A small copy of a trained checkpoint for shipping: quantized weights and config, no optimizer state."""
     payload = load_checkpoint(checkpoint, KIND)
-    meta = {"history": payload["meta"].get("history", []), "command": payload["meta"].get("command", ""),
-            "exported_from": str(checkpoint)}
+    meta = {
+        "history": payload["meta"].get("history", []),
+        "command": payload["meta"].get("command", ""),
+        "exported_from": str(checkpoint),
+    }
     return save_checkpoint(out, KIND, payload["config"], quantize(payload["state_dict"]), meta)
 
 

@@ -15,8 +15,14 @@ from jigsaw.tiles.grid import cut, parse_grid, shuffle_tiles
 from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
 from jigsaw.tiles.solver import solve_tiles
 
-def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None,
-                   grid: tuple[int, int] | None = None, progress: Progress = SILENT) -> list[dict]:
+
+def evaluate_tiles(
+    images: dict[str, Tensor],
+    seed: int,
+    tile: int | None = None,
+    grid: tuple[int, int] | None = None,
+    progress: Progress = SILENT,
+) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
     ``seed``, solve, and measure direct and neighbour accuracy and the solving time. ``arrangement`` lists the
     original tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
@@ -29,6 +35,7 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
             image = crop_to_multiple(image, tile, tile)
             rows, cols = image.shape[1] // tile, image.shape[2] // tile
         else:
+            assert grid is not None
             rows, cols = grid
             image = crop_to_multiple(image, image.shape[1] // rows or 1, image.shape[2] // cols or 1)
         shuffled, perm = shuffle_tiles(image, rows, cols, seed)
@@ -36,13 +43,23 @@ def evaluate_tiles(images: dict[str, Tensor], seed: int, tile: int | None = None
         placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
         seconds = time.perf_counter() - start
         arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
-        results.append({"image": name, "grid": f"{rows}x{cols}", "tiles": rows * cols,
-                        "direct": direct_accuracy(arrangement), "neighbour": neighbour_accuracy(arrangement, rows, cols),
-                        "seconds": seconds, "arrangement": arrangement.tolist()})
+        results.append(
+            {
+                "image": name,
+                "grid": f"{rows}x{cols}",
+                "tiles": rows * cols,
+                "direct": direct_accuracy(arrangement),
+                "neighbour": neighbour_accuracy(arrangement, rows, cols),
+                "seconds": seconds,
+                "arrangement": arrangement.tolist(),
+            }
+        )
     return results
 
 
-def tile_setting(tile: int | None, grid: str | None, default_tile: int = 28) -> tuple[int | None, tuple[int, int] | None]:
+def tile_setting(
+    tile: int | None, grid: str | None, default_tile: int = 28
+) -> tuple[int | None, tuple[int, int] | None]:
     """``(tile, grid)`` for :func:`evaluate_tiles` from ``--tile`` / ``--grid`` (one at most; ``default_tile``
     pixels when neither is given)."""
     if tile is not None and grid is not None:
@@ -57,5 +74,13 @@ def read_images(folder: Path | None) -> dict[str, Tensor]:
 
 def write_report(path: Path, seed: int, folder: Path | None, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, {"mode": "tiles", "seed": seed, "images": str(folder or "scikit-image photographs"),
-                      "command": command_line(), "results": rows})
+    write_json(
+        path,
+        {
+            "mode": "tiles",
+            "seed": seed,
+            "images": str(folder or "scikit-image photographs"),
+            "command": command_line(),
+            "results": rows,
+        },
+    )

@@ -53,8 +53,9 @@ def check_grid(height: int, width: int, rows: int, cols: int) -> None:
     if rows > height or cols > width:
         raise JigsawError(f"a {rows}x{cols} grid has more cells than the {width}x{height} image has pixels")
     if height % rows or width % cols:
-        raise JigsawError(f"a {rows}x{cols} grid does not divide the {width}x{height} image (width x height) "
-                          "into equal tiles")
+        raise JigsawError(
+            f"a {rows}x{cols} grid does not divide the {width}x{height} image (width x height) into equal tiles"
+        )
 
 
 def cut(image: Tensor, rows: int, cols: int) -> Tensor:

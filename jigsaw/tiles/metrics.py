@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+
 def without_duplicate_swaps(arrangement: Tensor, tiles: Tensor) -> Tensor:
     """The same picture with pixel-identical tiles relabelled so that each sits in its own cell where it can.
 

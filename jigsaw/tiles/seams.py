@@ -53,9 +53,11 @@ def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     expected = last + mean  # (N, L, C): where i's edge says j's first line should be
     weighted = expected @ precision  # (N, L, C); precision is symmetric
     first_moments = first.transpose(1, 2) @ first  # (N, C, C): sum over lines of f f^T
-    mgc = (precision.flatten(1) @ first_moments.flatten(1).T
-           - 2 * weighted.flatten(1) @ first.flatten(1).T
-           + (weighted * expected).sum((1, 2))[:, None])
+    mgc = (
+        precision.flatten(1) @ first_moments.flatten(1).T
+        - 2 * weighted.flatten(1) @ first.flatten(1).T
+        + (weighted * expected).sum((1, 2))[:, None]
+    )
     return mgc.clamp(min=0).float()
 
 

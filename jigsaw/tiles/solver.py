@@ -9,7 +9,6 @@ from jigsaw.errors import JigsawError
 from jigsaw.tiles.grid import assemble, cut
 from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
 
-
 LEAD_WEIGHT = 1.0
 """How much a cell's clear choice (its best tile's lead over the runner-up) moves it forward in the growth order,
 Paikin & Tal's "most confident placement first". Measured by ``python benchmarks/tune_tiles.py --sweep growth``."""
@@ -28,8 +27,16 @@ class _Growth:
     was, so a step costs a few rows of ``N`` tiles, not a pass over every cell of the block's border.
     """
 
-    def __init__(self, rows: int, cols: int, cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor,
-                 buddy_down: Tensor, fixed_frame: bool = False):
+    def __init__(
+        self,
+        rows: int,
+        cols: int,
+        cost_right: Tensor,
+        cost_down: Tensor,
+        buddy_right: Tensor,
+        buddy_down: Tensor,
+        fixed_frame: bool = False,
+    ):
         self.rows, self.cols = rows, cols
         self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
         n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
@@ -56,10 +63,12 @@ class _Growth:
         top, bottom, left, right = self.box
         self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
         # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
-        for dr, dc, cost, buddy in ((0, -1, cost_right[:, tile], buddy_right[:, tile]),
-                                    (0, 1, cost_right[tile], buddy_right[tile]),
-                                    (-1, 0, cost_down[:, tile], buddy_down[:, tile]),
-                                    (1, 0, cost_down[tile], buddy_down[tile])):
+        for dr, dc, cost, buddy in (
+            (0, -1, cost_right[:, tile], buddy_right[:, tile]),
+            (0, 1, cost_right[tile], buddy_right[tile]),
+            (-1, 0, cost_down[:, tile], buddy_down[:, tile]),
+            (1, 0, cost_down[tile], buddy_down[tile]),
+        ):
             rr, cc = r + dr, c + dc
             if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] < 0:
                 k = rr * self.canvas_cols + cc
@@ -92,22 +101,22 @@ class _Growth:
         """The (row, col, tile) to place next: the cell of highest priority (see :meth:`_rescore`) next to the block
         that keeps it inside the grid, and that cell's best tile (see :meth:`_score`)."""
         top, bottom, left, right = self.box
-        fits = ((self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows)
-                & (self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols))
+        fits = (self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows) & (
+            self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols
+        )
         cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
         return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
 
     def placement(self) -> Tensor:
         top, bottom, left, right = self.box
-        return self.grid[top:bottom + 1, left:right + 1].flatten()
+        return self.grid[top : bottom + 1, left : right + 1].flatten()
 
 
 def _first_tiles(cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor, buddy_down: Tensor, k: int) -> list[int]:
     """The ``k`` tiles with the most best buddies, ties broken by how confident their best seams are: growth starts
     where the picture is most distinctive."""
     buddies = buddy_right.sum(1) + buddy_right.sum(0) + buddy_down.sum(1) + buddy_down.sum(0)
-    confident = (cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values
-                 + cost_down.min(0).values)
+    confident = cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values + cost_down.min(0).values
     return (confident - 1e3 * buddies).argsort()[:k].tolist()
 
 
@@ -205,8 +214,13 @@ def _extent(positions: list[tuple[int, int]]) -> tuple[int, int, int, int]:
     return min(rows), min(cols), max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
 
 
-def _grow(block: Block, rows: int, cols: int, pairs: tuple[Tensor, Tensor, Tensor, Tensor],
-          anchor: tuple[int, int] | None = None) -> Tensor:
+def _grow(
+    block: Block,
+    rows: int,
+    cols: int,
+    pairs: tuple[Tensor, Tensor, Tensor, Tensor],
+    anchor: tuple[int, int] | None = None,
+) -> Tensor:
     """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement, one tile at a
     time (see :class:`_Growth`). With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid
     cell; without one, the block may still end up anywhere."""
@@ -252,11 +266,15 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
     if n == 1:
         return torch.zeros(1, dtype=torch.long)
     if min(tiles.shape[-2:]) < 2:
-        raise JigsawError(f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
-                          "edges needs at least 2 pixels each way")
+        raise JigsawError(
+            f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
+            "edges needs at least 2 pixels each way"
+        )
     if n > MAX_TILES:
-        raise JigsawError(f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
-                          "square of the count): use larger tiles or a coarser grid")
+        raise JigsawError(
+            f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
+            "square of the count): use larger tiles or a coarser grid"
+        )
     right, down = dissimilarities(tiles)
     pairs = _pairs(right, down)
     arrangements = [_grow({first: (0, 0)}, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]

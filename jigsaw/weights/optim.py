@@ -16,6 +16,7 @@ thesis. Biases and BatchNorm parameters (1-D) are left to the base optimizer, as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -39,8 +40,17 @@ class IndexOptimizer(torch.optim.Optimizer):
         **base_kwargs: passed to the base optimizer (``momentum``, ``weight_decay``, ...).
     """
 
-    def __init__(self, params: Iterable, base: str = "adam", lr: float = 1e-3, granularity: str = "layer",
-                 ste: bool = True, sync_every: int = 1, permute_1d: bool = False, **base_kwargs):
+    def __init__(
+        self,
+        params: Iterable,
+        base: str = "adam",
+        lr: float = 1e-3,
+        granularity: str = "layer",
+        ste: bool = True,
+        sync_every: int = 1,
+        permute_1d: bool = False,
+        **base_kwargs,
+    ):
         if base not in BASE_OPTIMIZERS:
             raise ValueError(f"unknown base optimizer {base!r}; choose one of {', '.join(BASE_OPTIMIZERS)}")
         if sync_every < 1:
@@ -48,8 +58,13 @@ class IndexOptimizer(torch.optim.Optimizer):
         self.base = BASE_OPTIMIZERS[base](params, lr=lr, **base_kwargs)
         # Sharing the base optimizer's param_groups (the same dicts) lets schedulers and zero_grad act on both.
         super().__init__(self.base.param_groups, self.base.defaults)
-        self.settings = {"base": base, "granularity": granularity, "ste": ste, "sync_every": sync_every,
-                         "permute_1d": permute_1d}
+        self.settings: dict[str, Any] = {
+            "base": base,
+            "granularity": granularity,
+            "ste": ste,
+            "sync_every": sync_every,
+            "permute_1d": permute_1d,
+        }
         self.steps = 0
         for p in self.permuted_parameters():
             grouped = to_groups(p.detach(), granularity)
@@ -58,8 +73,12 @@ class IndexOptimizer(torch.optim.Optimizer):
                 self.state[p]["latent"] = p.detach().clone()
 
     def permuted_parameters(self) -> list[Tensor]:
-        return [p for group in self.param_groups for p in group["params"]
-                if p.dim() >= 2 or (self.settings["permute_1d"] and p.dim() == 1)]
+        return [
+            p
+            for group in self.param_groups
+            for p in group["params"]
+            if p.dim() >= 2 or (self.settings["permute_1d"] and p.dim() == 1)
+        ]
 
     def _project(self, p: Tensor, scores: Tensor) -> None:
         """Set ``p`` to the sorted initial values placed in the order of ``scores`` (same shape as ``p``)."""
@@ -98,8 +117,12 @@ class IndexOptimizer(torch.optim.Optimizer):
             self._project(p, p.detach().clone())
 
     def state_dict(self) -> dict:
-        return {"base": self.base.state_dict(), "index": super().state_dict(), "settings": dict(self.settings),
-                "steps": self.steps}
+        return {
+            "base": self.base.state_dict(),
+            "index": super().state_dict(),
+            "settings": dict(self.settings),
+            "steps": self.steps,
+        }
 
     def load_state_dict(self, state_dict: dict) -> None:
         if state_dict["settings"] != self.settings:

@@ -24,8 +24,9 @@ def weight_layers(state_dict: dict) -> dict[str, torch.Tensor]:
     return {name: t for name, t in state_dict.items() if t.is_floating_point() and t.dim() >= 2}
 
 
-def histogram_counts(before: torch.Tensor, after: torch.Tensor, bins: int = 60) -> tuple[np.ndarray, np.ndarray,
-                                                                                         np.ndarray]:
+def histogram_counts(
+    before: torch.Tensor, after: torch.Tensor, bins: int = 60
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Counts of both tensors over common bin edges: ``(counts_before, counts_after, edges)``."""
     a, b = before.detach().double().flatten().numpy(), after.detach().double().flatten().numpy()
     low, high = min(a.min(), b.min()), max(a.max(), b.max())
@@ -59,8 +60,10 @@ def weight_histogram_figure(initial: dict, final: dict, columns: int = 3) -> Ima
     figure = Image.new("RGB", (columns * PANEL_W, rows * PANEL_H + 20), "white")
     ImageDraw.Draw(figure).text((6, 4), "weights before (grey bars) and after (red line) training", fill="black")
     for k, (name, after) in enumerate(layers.items()):
-        figure.paste(_panel(f"{name} {tuple(after.shape)}", initial[name], after),
-                     ((k % columns) * PANEL_W, 20 + (k // columns) * PANEL_H))
+        figure.paste(
+            _panel(f"{name} {tuple(after.shape)}", initial[name], after),
+            ((k % columns) * PANEL_W, 20 + (k // columns) * PANEL_H),
+        )
     return figure
 
 

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.errors import JigsawError
-from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initialize
 from jigsaw.models import build_model
 from jigsaw.permute import GRANULARITIES
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import RunFolder
 from jigsaw.training import Split, fit
+from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initialize
 
 KIND = "index-opt"
 MODEL_DATASETS = {"lenet5": ("mnist", "fashion-mnist"), "vgg": ("cifar10",)}
@@ -54,14 +55,18 @@ class IndexOptConfig:
     shift: int = 2  # random translation of training images by up to this many pixels (0: none)
     limit: int | None = None  # first N training images only (tests, quick looks)
 
-    def validate(self) -> "IndexOptConfig":
+    def validate(self) -> IndexOptConfig:
         checks = [
             (self.model in MODEL_DATASETS, f"unknown model {self.model!r}; choose one of {', '.join(MODEL_DATASETS)}"),
-            (self.dataset in MODEL_DATASETS.get(self.model, ()),
-             f"model {self.model} trains on {' or '.join(MODEL_DATASETS.get(self.model, ()))}, not {self.dataset}"),
+            (
+                self.dataset in MODEL_DATASETS.get(self.model, ()),
+                f"model {self.model} trains on {' or '.join(MODEL_DATASETS.get(self.model, ()))}, not {self.dataset}",
+            ),
             (self.init in INITS, f"unknown init {self.init!r}; choose one of {', '.join(INITS)}"),
-            (self.granularity in GRANULARITIES,
-             f"unknown granularity {self.granularity!r}; choose one of {', '.join(GRANULARITIES)}"),
+            (
+                self.granularity in GRANULARITIES,
+                f"unknown granularity {self.granularity!r}; choose one of {', '.join(GRANULARITIES)}",
+            ),
             (self.base is None or self.base in BASE_OPTIMIZERS, f"unknown base optimizer {self.base!r}"),
             (self.sync_every >= 1, "--sync-every must be at least 1"),
             (self.shift >= 0, "--shift must be at least 0"),
@@ -95,23 +100,33 @@ class IndexOptRun:
         torch.manual_seed(config.seed)
         self.model = initialize(build_model(config.model), config.init, config.seed)
         self.initial_state = {k: v.clone() for k, v in self.model.state_dict().items()}
-        extra = {"momentum": 0.9} if config.base_optimizer == "sgd" else {}
+        extra: dict[str, Any] = {"momentum": 0.9} if config.base_optimizer == "sgd" else {}
         if config.plain:
             self.optimizer = BASE_OPTIMIZERS[config.base_optimizer](self.model.parameters(), lr=config.lr, **extra)
         else:
-            self.optimizer = IndexOptimizer(self.model.parameters(), base=config.base_optimizer, lr=config.lr,
-                                            granularity=config.granularity, ste=config.ste,
-                                            sync_every=config.sync_every, **extra)
+            self.optimizer = IndexOptimizer(
+                self.model.parameters(),
+                base=config.base_optimizer,
+                lr=config.lr,
+                granularity=config.granularity,
+                ste=config.ste,
+                sync_every=config.sync_every,
+                **extra,
+            )
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=1.0 / config.lr_decay)
         self.history: list[dict] = []
 
     def save(self, path: Path) -> None:
-        meta = {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "history": self.history, "initial_state_dict": self.initial_state}
+        meta = {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "history": self.history,
+            "initial_state_dict": self.initial_state,
+        }
         save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
 
     @classmethod
-    def load(cls, path: Path) -> "IndexOptRun":
+    def load(cls, path: Path) -> IndexOptRun:
         payload = load_checkpoint(path, KIND)
         try:
             run = cls(IndexOptConfig(**{"normalize": False, "shift": 0, **payload["config"]}))
@@ -148,8 +163,21 @@ def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progre
         folder.commit(run)
 
     sync = getattr(run.optimizer, "sync", None)
-    fit(run.model, run.optimizer, train, test, run.config.epochs, run.config.seed,
-        batch_size=run.config.batch_size, scheduler=run.scheduler, patience=run.config.patience,
-        start_epoch=len(run.history), history=run.history, progress=progress, on_epoch=end_of_epoch,
-        before_eval=sync, max_shift=run.config.shift)
+    fit(
+        run.model,
+        run.optimizer,
+        train,
+        test,
+        run.config.epochs,
+        run.config.seed,
+        batch_size=run.config.batch_size,
+        scheduler=run.scheduler,
+        patience=run.config.patience,
+        start_epoch=len(run.history),
+        history=run.history,
+        progress=progress,
+        on_epoch=end_of_epoch,
+        before_eval=sync,
+        max_shift=run.config.shift,
+    )
     return run.history

@@ -123,8 +123,21 @@ def test_evaluate_writes_table_json_grid_and_refuses_to_overwrite(tmp_path, data
     import json
 
     out = tmp_path / "report"
-    args = ["evaluate", "--out", out, "--limit", 200, "--seed", 0, "--data-dir", dataset_root,
-            "--method", "shuffled", "--method", "knn-1"]
+    args = [
+        "evaluate",
+        "--out",
+        out,
+        "--limit",
+        200,
+        "--seed",
+        0,
+        "--data-dir",
+        dataset_root,
+        "--method",
+        "shuffled",
+        "--method",
+        "knn-1",
+    ]
     result = run(*args)
     assert result.exit_code == 0, result.output
     assert "knn-1" in result.output and "PSNR" in result.output
@@ -173,8 +186,20 @@ def restore_threads():
 def test_train_threads_fixes_the_thread_count_and_the_run_repeats_exactly(tmp_path, dataset_root, restore_threads):
     logs = []
     for name in ("a", "b"):
-        result = run("train", "--threads", 1, "index-opt", "--out", tmp_path / name, "--limit", 256,
-                     "--epochs", 1, "--data-dir", dataset_root)
+        result = run(
+            "train",
+            "--threads",
+            1,
+            "index-opt",
+            "--out",
+            tmp_path / name,
+            "--limit",
+            256,
+            "--epochs",
+            1,
+            "--data-dir",
+            dataset_root,
+        )
         assert result.exit_code == 0, result.output
         assert torch.get_num_threads() == 1
         logs.append((tmp_path / name / "log.jsonl").read_text())
@@ -197,12 +222,15 @@ def test_shuffle_then_solve_tiles_round_trip(photo, tmp_path):
     assert torch.equal(read_image(solved), read_image(photo))
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--tile", "100"], "does not divide"),
-    (["--tile", "1024"], "larger than"),
-    (["--tile", "1"], "too small to solve"),
-    ([], "does not record its grid"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--tile", "100"], "does not divide"),
+        (["--tile", "1024"], "larger than"),
+        (["--tile", "1"], "too small to solve"),
+        ([], "does not record its grid"),
+    ],
+)
 def test_solve_tiles_errors(photo, tmp_path, args, message):
     out = tmp_path / "solved.png"
     result = run("solve", photo, "--mode", "tiles", "--out", out, *args)
@@ -286,7 +314,9 @@ def test_demo_runs_on_the_bundled_model_and_samples(tmp_path, dataset):
     assert result.exit_code == 0, result.output
     grid = read_image(out)
     assert grid.shape == (1, 3 * 30 + 2, 10 * 30 + 2)
-    cells = lambda row: torch.stack([grid[0, 2 + 30 * row: 30 * row + 30, 2 + 30 * c: 30 * c + 30] for c in range(10)])
+    cells = lambda row: torch.stack(
+        [grid[0, 2 + 30 * row : 30 * row + 30, 2 + 30 * c : 30 * c + 30] for c in range(10)]
+    )
     originals, shuffled, recovered = cells(0), cells(1), cells(2)
     assert torch.equal(originals, bundled_samples(dataset)[:, 0])
     assert torch.equal(recovered.flatten(1).sort(1).values, shuffled.flatten(1).sort(1).values)
@@ -295,12 +325,15 @@ def test_demo_runs_on_the_bundled_model_and_samples(tmp_path, dataset):
     assert run("demo", "--dataset", dataset, "--out", out).exit_code == 2
 
 
-@pytest.mark.parametrize("args,message", [
-    (["shuffle", "a.png", "b.png", "--mode", "foo"], "'foo' is not one of"),
-    (["shuffle"], "Missing argument"),
-    (["bogus"], "No such command"),
-    (["shuffle", "missing.png", "b.png"], "missing.png: no such file"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["shuffle", "a.png", "b.png", "--mode", "foo"], "'foo' is not one of"),
+        (["shuffle"], "Missing argument"),
+        (["bogus"], "No such command"),
+        (["shuffle", "missing.png", "b.png"], "missing.png: no such file"),
+    ],
+)
 def test_the_installed_command_prints_one_line_errors(tmp_path, args, message):
     import subprocess
     import sys
@@ -318,11 +351,25 @@ def test_train_solver_nets_then_solve_with_classifiers(tmp_path, shuffled_digit,
     assert result.exit_code == 0, result.output
     assert run("train", "solver-nets", "--out", nets, "--data-dir", dataset_root).exit_code == 2  # no overwrite
     out = tmp_path / "recovered.png"
-    result = run("solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--label", 7,
-                 "--steps", 20, "--out", out)
+    result = run(
+        "solve",
+        shuffled_digit,
+        "--method",
+        "classifier",
+        "--classifiers",
+        nets,
+        "--label",
+        7,
+        "--steps",
+        20,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert torch.equal(read_image(out).flatten().sort().values, read_image(shuffled_digit).flatten().sort().values)
-    missing_label = run("solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--out", out, "--force")
+    missing_label = run(
+        "solve", shuffled_digit, "--method", "classifier", "--classifiers", nets, "--out", out, "--force"
+    )
     assert missing_label.exit_code == 2 and "needs --label" in missing_label.output
 
 
@@ -335,6 +382,10 @@ def test_no_option_help_uses_square_brackets():
         for sub in getattr(command, "commands", {}).values():
             yield from commands(sub)
 
-    helps = [(command.name, param.name, param.help) for command in commands(typer.main.get_command(app))
-             for param in command.params if getattr(param, "help", None)]
+    helps = [
+        (command.name, param.name, param.help)
+        for command in commands(typer.main.get_command(app))
+        for param in command.params
+        if getattr(param, "help", None)
+    ]
     assert helps and not [h for h in helps if "[" in h[2]]

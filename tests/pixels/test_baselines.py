@@ -1,9 +1,9 @@
 import pytest
 import torch
 
+from jigsaw.permute import is_permutation_of, shuffle_pixels
 from jigsaw.pixels.baselines import Reference, choose_k, solve_class_mean, solve_knn, solve_shuffled
 from jigsaw.pixels.metrics import psnr
-from jigsaw.permute import is_permutation_of, shuffle_pixels
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,9 @@ def puzzles(mnist_test):
     return images, shuffled, labels
 
 
-@pytest.mark.parametrize("solver,kwargs", [(solve_shuffled, {}), (solve_class_mean, {}), (solve_knn, {"k": 1}),
-                                           (solve_knn, {"k": 20})])
+@pytest.mark.parametrize(
+    "solver,kwargs", [(solve_shuffled, {}), (solve_class_mean, {}), (solve_knn, {"k": 1}), (solve_knn, {"k": 20})]
+)
 def test_baselines_return_exact_permutations_and_beat_the_floor(solver, kwargs, reference, puzzles):
     originals, shuffled, labels = puzzles
     recovered = solver(shuffled, labels, reference=reference, **kwargs)

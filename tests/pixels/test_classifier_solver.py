@@ -1,9 +1,17 @@
 import pytest
 import torch
 
-from jigsaw.pixels.classifier_solver import SolverConfig, boundary_loss, load_solver_nets, smoothness_loss, solve, total_loss, train_solver_nets
 from jigsaw.errors import JigsawError
 from jigsaw.permute import is_permutation_of, shuffle_pixels
+from jigsaw.pixels.classifier_solver import (
+    SolverConfig,
+    boundary_loss,
+    load_solver_nets,
+    smoothness_loss,
+    solve,
+    total_loss,
+    train_solver_nets,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +55,10 @@ def test_solving_lowers_the_loss_keeps_a_permutation_and_leaves_nets_frozen(nets
         before = total_loss(shuffled, labels, nets, config)["total"].mean()
         after = total_loss(recovered, labels, nets, config)["total"].mean()
     assert after < 0.7 * before
-    assert all(torch.equal(a, b) for a, b in zip(frozen, (p for net in [*nets.classifiers, nets.discriminator]
-                                                           for p in net.parameters())))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(frozen, (p for net in [*nets.classifiers, nets.discriminator] for p in net.parameters()))
+    )
 
 
 def test_bag_members_share_everything_but_the_input_layer(nets):

@@ -23,11 +23,13 @@ def test_against_skimage(mnist_test):
     noisy = (images + 0.2 * torch.rand_like(images)).clamp(0, 1)
     for i in range(20):
         x, y = noisy[i, 0].double().numpy(), images[i, 0].double().numpy()
-        assert mse(noisy[i:i + 1], images[i:i + 1]).item() == pytest.approx(mean_squared_error(y, x), rel=1e-5)
-        assert psnr(noisy[i:i + 1], images[i:i + 1]).item() == pytest.approx(
-            peak_signal_noise_ratio(y, x, data_range=1.0), rel=1e-5)
-        assert ssim(noisy[i:i + 1], images[i:i + 1]).item() == pytest.approx(
-            structural_similarity(x, y, data_range=1.0), abs=1e-5)
+        assert mse(noisy[i : i + 1], images[i : i + 1]).item() == pytest.approx(mean_squared_error(y, x), rel=1e-5)
+        assert psnr(noisy[i : i + 1], images[i : i + 1]).item() == pytest.approx(
+            peak_signal_noise_ratio(y, x, data_range=1.0), rel=1e-5
+        )
+        assert ssim(noisy[i : i + 1], images[i : i + 1]).item() == pytest.approx(
+            structural_similarity(x, y, data_range=1.0), abs=1e-5
+        )
 
 
 def test_retrieval_is_one_for_originals_and_drops_for_swaps(mnist_test):
@@ -48,5 +50,6 @@ def test_frechet_distance():
     assert frechet_distance(a, b) < 0.05
     # shifted mean adds |shift|^2; scaled covariance adds sum (sigma - 1)^2
     assert frechet_distance(a, a + 2.0) == pytest.approx(16.0, rel=1e-6)
-    assert frechet_distance(a, 3 * a) == pytest.approx(4 * float(torch.cov(a.T).trace()) + float(
-        (a.mean(0) - 3 * a.mean(0)).pow(2).sum()), rel=1e-4)
+    assert frechet_distance(a, 3 * a) == pytest.approx(
+        4 * float(torch.cov(a.T).trace()) + float((a.mean(0) - 3 * a.mean(0)).pow(2).sum()), rel=1e-4
+    )

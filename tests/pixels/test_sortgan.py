@@ -16,8 +16,9 @@ def batch(mnist_test):
 def test_one_step_changes_both_networks(batch, overrides):
     training = SortGANRun(SortGANConfig(**overrides))
     before = {k: v.clone() for k, v in training.model.state_dict().items()}
-    losses = train_step(training.model, training.opt_g, training.opt_d, *batch,
-                        random_permutations(64, 784, seed=0), training.config)
+    losses = train_step(
+        training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0), training.config
+    )
     after = training.model.state_dict()
     changed = lambda prefix: any(not torch.equal(before[k], after[k]) for k in before if k.startswith(prefix))
     assert changed("generator.") and changed("discriminator.")
@@ -38,8 +39,8 @@ def test_recovered_image_is_an_exact_permutation_of_the_input(mnist_test, input)
 def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root):
     config = SortGANConfig(input="sorted", score_weight=1.0, lr=1e-3, epochs=1, limit=3200, validation=200)
     training = SortGANRun(config)
-    from jigsaw.pixels.sortgan import validate
     from jigsaw.datasets import load_dataset
+    from jigsaw.pixels.sortgan import validate
 
     images, labels = load_dataset("mnist", train=False, root=dataset_root)
     shuffled, _ = shuffle_pixels(images[:200], seed=0)
@@ -50,8 +51,9 @@ def test_short_training_lowers_validation_mse_and_resumes(tmp_path, dataset_root
 
     resumed = SortGANRun.load(tmp_path / "checkpoint.pt")
     assert resumed.history == history
-    assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
-                                                 training.model.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(), training.model.state_dict().values())
+    )
     small = export_solver(tmp_path / "checkpoint.pt", tmp_path / "small.pt")
     solver, _ = load_solver(small)
     recovered, _ = solver.solve(shuffled[:10], labels[:10])
@@ -70,8 +72,9 @@ def test_bad_config():
 @pytest.mark.parametrize("clip", [0.0, 1e-3])
 def test_grad_clip_bounds_the_generator_gradient(batch, clip):
     training = SortGANRun(SortGANConfig(input="sorted", score_weight=100.0, grad_clip=clip))
-    train_step(training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0),
-               training.config)
+    train_step(
+        training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0), training.config
+    )
     norm = torch.nn.utils.get_total_norm([p.grad for p in training.model.generator.parameters()])
     assert (norm <= 1e-3 * 1.001) == bool(clip)  # unclipped, the regression term's gradient is far larger
 

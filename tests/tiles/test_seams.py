@@ -1,8 +1,8 @@
 import torch
 
 from jigsaw.files import skimage_photographs
-from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities, first_choices
 from jigsaw.tiles.grid import cut
+from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities, first_choices
 
 
 def test_compatibility_ranks_the_true_neighbour_first_on_a_photo():

@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from jigsaw.files import skimage_photographs
 from jigsaw.errors import JigsawError
-from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
-from jigsaw.tiles.solver import _Growth, _anchors, _grow, complete, consistent_block, solve_image, solve_tiles
+from jigsaw.files import skimage_photographs
 from jigsaw.tiles.grid import cut, shuffle_tiles
+from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
+from jigsaw.tiles.solver import _anchors, _grow, _Growth, complete, consistent_block, solve_image, solve_tiles
 
 
 def smooth_gradient_image(h=96, w=128):

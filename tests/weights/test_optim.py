@@ -4,15 +4,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from jigsaw.weights.optim import IndexOptimizer, initialize
 from jigsaw.models import LeNet5, SmallVGG
 from jigsaw.permute import GRANULARITIES, to_groups
 from jigsaw.training import Split, fit
+from jigsaw.weights.optim import IndexOptimizer, initialize
 
 
 def sorted_groups(model, granularity):
-    return {n: to_groups(p.detach(), granularity).sort(-1).values.clone() for n, p in model.named_parameters()
-            if p.dim() >= 2}
+    return {
+        n: to_groups(p.detach(), granularity).sort(-1).values.clone()
+        for n, p in model.named_parameters()
+        if p.dim() >= 2
+    }
 
 
 def random_steps(model, optimizer, steps, seed=0, shape=(16, 1, 28, 28)):

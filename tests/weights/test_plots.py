@@ -1,8 +1,8 @@
 import numpy as np
 import torch
 
-from jigsaw.weights.optim import IndexOptimizer, initialize
 from jigsaw.models import LeNet5
+from jigsaw.weights.optim import IndexOptimizer, initialize
 from jigsaw.weights.plots import histogram_counts, weight_histogram_figure, weight_layers
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from jigsaw.errors import JigsawError
-from jigsaw.weights.run import IndexOptRun, IndexOptConfig, load_splits, train_run
 from jigsaw.permute import to_groups
+from jigsaw.weights.run import IndexOptConfig, IndexOptRun, load_splits, train_run
 
 
 def tiny(**overrides):
@@ -24,8 +24,9 @@ def test_resume_continues_exactly_where_it_stopped(tmp_path, dataset_root):
     train_run(resumed, tmp_path / "b", dataset_root)
 
     assert [r["test_accuracy"] for r in resumed.history] == [r["test_accuracy"] for r in straight.history]
-    assert all(torch.equal(a, b) for a, b in zip(straight.model.state_dict().values(),
-                                                 resumed.model.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values())
+    )
     log = [json.loads(line) for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in log] == [1, 2]
 
@@ -39,10 +40,15 @@ def test_laperm_run_ends_each_epoch_on_a_permutation(tmp_path, dataset_root):
             assert torch.equal(after.sort(-1).values, before.sort(-1).values)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"model": "vgg"}, "trains on cifar10"), ({"init": "zeros"}, "unknown init"),
-    ({"granularity": "pixel"}, "unknown granularity"), ({"plain": True, "ste": False}, "do not combine"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"model": "vgg"}, "trains on cifar10"),
+        ({"init": "zeros"}, "unknown init"),
+        ({"granularity": "pixel"}, "unknown granularity"),
+        ({"plain": True, "ste": False}, "do not combine"),
+    ],
+)
 def test_bad_configs(overrides, message):
     with pytest.raises(JigsawError, match=message):
         IndexOptRun(tiny(**overrides))

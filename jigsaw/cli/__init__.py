@@ -6,13 +6,16 @@ One module per command group registers its commands on the apps of :mod:`jigsaw.
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 
 import typer
 
-from jigsaw.cli import evaluate, plot, shuffle_solve, train  # noqa: F401  (registers the commands)
 from jigsaw.cli.common import app, err_console
 
 __all__ = ["app", "main"]
+
+for _group in ("shuffle_solve", "evaluate", "train", "plot"):  # each registers its commands; this is --help's order
+    import_module(f"jigsaw.cli.{_group}")
 
 
 @app.callback()

@@ -64,9 +64,11 @@ def load_dataset(
         folder, files = root / cls.__name__ / "raw", ", ".join(filename for filename, _ in cls.resources)
         if folder.is_dir():
             _unpack_offline_copies(folder)
+    created = [f for f in (root, root / cls.__name__, root / cls.__name__ / "raw") if not f.exists()]
     try:
         dataset = cls(str(root), train=train, download=download)
     except (RuntimeError, OSError) as error:
+        _remove_empty(created)
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise JigsawError(
             f"{name} is not in {folder} and could not be downloaded ({reason}); "
@@ -75,6 +77,15 @@ def load_dataset(
     pixels = torch.as_tensor(dataset.data)
     images = pixels.unsqueeze(1) if pixels.dim() == 3 else pixels.permute(0, 3, 1, 2)  # CIFAR: (N, H, W, 3)
     return images.float().div_(255.0).contiguous(), torch.as_tensor(dataset.targets).long()
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Take back the folders a failed download created, deepest first, if nothing was put in them."""
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}

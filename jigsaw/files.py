@@ -18,25 +18,81 @@ from torch import Tensor
 
 from jigsaw.errors import JigsawError
 
+MAX_PIXELS_DEFAULT = 100_000_000
+"""Images that claim more pixels than this are refused before they are decoded (a 74-byte PNG can claim 60000x60000:
+a decompression bomb). ``JIGSAW_MAX_PIXELS`` sets another limit. Solving holds about 12 bytes per pixel."""
+
+
+def max_pixels() -> int:
+    """The pixel limit: ``$JIGSAW_MAX_PIXELS`` when set, else :data:`MAX_PIXELS_DEFAULT`."""
+    value = os.environ.get("JIGSAW_MAX_PIXELS")
+    if value is None:
+        return MAX_PIXELS_DEFAULT
+    if not value.isdigit() or int(value) < 1:
+        raise JigsawError(f"JIGSAW_MAX_PIXELS must be a positive whole number of pixels, got {value!r}")
+    return int(value)
+
+
+GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+
 
 def read_image(path: str | os.PathLike) -> Tensor:
     """Read an image file as ``(C, H, W)`` float32 in ``[0, 1]``: ``C = 1`` for grayscale, 3 for anything else.
 
-    Alpha is dropped; palette and 16-bit images are converted.
+    Rules: alpha is ignored (colours are kept as stored, not blended); palette and CMYK images are converted to RGB;
+    16-bit grayscale is scaled from 0..65535 (never clipped), 32-bit integer and float images by their type's range
+    (see :func:`_wide_grayscale`). Outputs are written with 8 bits per channel.
     """
     path = Path(path)
     if path.is_dir():
         raise JigsawError(f"{path} is a folder, not an image file")
     if not path.is_file():
         raise JigsawError(f"{path}: no such file")
+    limit = max_pixels()
     try:
-        with Image.open(path) as image:
+        with _no_pillow_limit(), Image.open(path) as image:
+            width, height = image.size
+            if width * height > limit:
+                raise JigsawError(
+                    f"{path}: the image claims to be {width}x{height} = {width * height:,} pixels, more than the "
+                    f"limit of {limit:,} (set JIGSAW_MAX_PIXELS to raise it)"
+                )
             image.load()
-            grayscale = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            converted = image.convert("L" if grayscale else "RGB")
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+            if image.mode in GRAYSCALE_MODES and image.mode not in ("1", "L", "LA", "La"):
+                return _wide_grayscale(image)
+            converted = image.convert("L" if image.mode in GRAYSCALE_MODES else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise JigsawError(f"{path}: not a readable image ({error})") from None
     return from_8bit(converted)
+
+
+class _no_pillow_limit:
+    """Pillow's own bomb check off while :func:`read_image` applies :func:`max_pixels` to the header's size."""
+
+    def __enter__(self) -> None:
+        self.saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+
+    def __exit__(self, *exc: object) -> None:
+        Image.MAX_IMAGE_PIXELS = self.saved
+
+
+def _wide_grayscale(image: Image.Image) -> Tensor:
+    """A grayscale image of more than 8 bits as ``(1, H, W)`` in [0, 1]: 16-bit modes divided by 65535; 32-bit
+    integers by 255 when every value fits in 8 bits, else by 65535 when they fit in 16 (PNG's 16-bit grayscale
+    opens as 32-bit on some Pillow versions), else scaled from their minimum to their maximum; floats kept when
+    inside [0, 1], else scaled from their minimum to their maximum."""
+    array = np.asarray(image).astype(np.float64)
+    low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
+    if image.mode.startswith("I;16"):
+        array = array / 65535.0
+    elif image.mode == "I" and low >= 0 and high <= 255:
+        array = array / 255.0
+    elif image.mode == "I" and low >= 0 and high <= 65535:
+        array = array / 65535.0
+    elif not (image.mode == "F" and low >= 0 and high <= 1):
+        array = (array - low) / (high - low) if high > low else np.zeros_like(array)
+    return torch.from_numpy(array.astype(np.float32)).unsqueeze(0)
 
 
 def from_8bit(image) -> Tensor:
@@ -59,18 +115,41 @@ def to_pil(image: Tensor) -> Image.Image:
 IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
 
 
-def check_writable(path: str | os.PathLike, force: bool) -> Path:
-    """Refuse an output path that exists (unless ``force``) or whose folder is missing, before any work is done."""
+def check_writable(path: str | os.PathLike, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
+    """Refuse, before any work is done, an output path that is one of the ``inputs`` (even with ``force``), that
+    exists (unless ``force``), or whose folder is missing or not writable."""
     path = Path(path)
     if not path.name:
         raise JigsawError(f"{path} is not a file name")
+    for source in inputs:
+        if same_file(path, Path(source)):
+            raise JigsawError(f"{path} is the input {source}; write the result to another file")
     if path.exists() and not force:
         raise JigsawError(f"{path} already exists; pass --force to overwrite it")
     if path.is_dir():
         raise JigsawError(f"{path} is a folder, not a file")
     if not path.parent.is_dir():
         raise JigsawError(f"folder {path.parent} does not exist")
+    check_folder_writable(path.parent)
     return path
+
+
+def check_folder_writable(folder: Path) -> None:
+    """Refuse, before any work, a folder (or, when it does not exist yet, the nearest folder above it that does)
+    where this process may not create files."""
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise JigsawError(f"cannot write in folder {existing}: permission denied")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Do two paths name the same existing file (through links, ``..`` or another spelling)?"""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def atomic_write(path: Path, write) -> None:
@@ -79,6 +158,8 @@ def atomic_write(path: Path, write) -> None:
     try:
         write(partial)
         partial.replace(path)
+    except PermissionError as error:
+        raise JigsawError(f"cannot write {path}: {error.strerror.lower() if error.strerror else error}") from None
     finally:
         partial.unlink(missing_ok=True)
 
@@ -89,6 +170,7 @@ def check_report_folder(out: Path, force: bool, *names: str) -> list[Path]:
     paths = [out / name for name in names]
     if out.exists() and not out.is_dir():
         raise JigsawError(f"{out} exists and is not a folder")
+    check_folder_writable(out)
     for path in paths:
         if path.exists() and not force:
             raise JigsawError(f"{path} already exists; pass --force to overwrite it")
@@ -100,9 +182,9 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(payload, indent=2)))
 
 
-def check_image_output(path: str | os.PathLike, force: bool) -> Path:
+def check_image_output(path: str | os.PathLike, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
     """:func:`check_writable`, and the suffix must name an image format we can write."""
-    path = check_writable(path, force)
+    path = check_writable(path, force, inputs)
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise JigsawError(f"{path}: unsupported image type; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
     return path

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 class Progress(Protocol):
     """What a long loop of the library reports to its caller (the CLI draws a bar from it)."""
 
+    def start(self, total: int | None, label: str | None = None) -> None:
+        """Work of ``total`` units begins (or its count is revised); ``label`` names what is under way."""
+
     def advance(self, label: str | None = None) -> None:
         """Count one unit of work; ``label``, when given, names the unit now under way."""
 
@@ -18,6 +21,9 @@ class Progress(Protocol):
 
 class Silent:
     """A :class:`Progress` that reports nothing (the default of every library function)."""
+
+    def start(self, total: int | None, label: str | None = None) -> None:
+        pass
 
     def advance(self, label: str | None = None) -> None:
         pass
@@ -36,6 +42,9 @@ class Callbacks:
         self, advance: Callable[[str | None], None] | None = None, epoch: Callable[[dict[str, Any]], None] | None = None
     ):
         self._advance, self._epoch = advance, epoch
+
+    def start(self, total: int | None, label: str | None = None) -> None:
+        pass
 
     def advance(self, label: str | None = None) -> None:
         if self._advance is not None:

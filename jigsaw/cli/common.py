@@ -101,11 +101,14 @@ class Bar:
         if self.started:
             self.progress.stop()
 
-    def start(self) -> Bar:
+    def start(self, total: int | None = None, label: str | None = None) -> None:
+        if total is not None:
+            self.progress.update(self.task, total=total)
+        if label is not None:
+            self.progress.update(self.task, description=label)
         if not self.started:
             self.progress.start()
             self.started = True
-        return self
 
     def advance(self, label: str | None = None) -> None:
         self.start()

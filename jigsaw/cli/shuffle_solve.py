@@ -33,7 +33,7 @@ def shuffle(
     from jigsaw.files import check_image_output
     from jigsaw.puzzles import shuffle_file
 
-    check_image_output(out, force)
+    check_image_output(out, force, inputs=(image,))
     what = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force)
     say(f"shuffled {what} of {image} (seed {seed}) -> {out}")
 
@@ -72,14 +72,14 @@ def solve(
     from jigsaw.errors import JigsawError
     from jigsaw.files import check_image_output, write_image
 
-    check_image_output(out, force)
+    check_image_output(out, force, inputs=(puzzle,))
     if mode is Mode.tiles:
         from jigsaw.puzzles import read_tile_puzzle
         from jigsaw.tiles.solver import solve_image
 
         image, rows, cols = read_tile_puzzle(puzzle, grid, tile)
-        with Bar(f"solving {rows}x{cols} tiles", total=None).start():
-            solved = solve_image(image, rows, cols)
+        with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
+            solved = solve_image(image, rows, cols, progress=bar)
         write_image(solved, out, force=force)
         say(f"solved {rows}x{cols} tiles of {puzzle} -> {out}")
         return

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
+from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.errors import JigsawError
 from jigsaw.files import read_image, write_grid
@@ -187,13 +187,15 @@ class SortGANRun:
     @classmethod
     def load(cls, path: Path) -> SortGANRun:
         payload = load_checkpoint(path, KIND)
-        if "opt_g" not in payload["meta"]:
+        meta = payload["meta"]
+        if "opt_g" not in meta:
             raise JigsawError(f"{path}: a solver-only checkpoint cannot be resumed")
-        training = cls(SortGANConfig(**payload["config"]))
-        load_state(training.model, payload["state_dict"], path)
-        training.opt_g.load_state_dict(payload["meta"]["opt_g"])
-        training.opt_d.load_state_dict(payload["meta"]["opt_d"])
-        training.history = list(payload["meta"]["history"])
+        require(path, meta, opt_g=dict, opt_d=dict, history=list)
+        training = cls(config_from(path, payload["config"], SortGANConfig))
+        load_state(training.model, dequantize(payload["state_dict"], path), path)
+        restore(path, "the generator's optimizer state", lambda: training.opt_g.load_state_dict(meta["opt_g"]))
+        restore(path, "the discriminator's optimizer state", lambda: training.opt_d.load_state_dict(meta["opt_d"]))
+        training.history = check_history(path, meta["history"])
         return training
 
 
@@ -257,11 +259,8 @@ def bundled_samples(dataset: str) -> Tensor:
 def load_solver(path) -> tuple[SortGAN, dict]:
     """A trained sortGAN (generator and discriminator) in eval mode, and its checkpoint's config."""
     payload = load_checkpoint(path, KIND)
-    try:
-        config = SortGANConfig(**payload["config"])
-    except TypeError as error:
-        raise JigsawError(f"{path}: config does not fit this version of jigsaw ({error})") from None
-    model = load_state(SortGAN(config.input), dequantize(payload["state_dict"]), path)
+    config = config_from(path, payload["config"], SortGANConfig).validate()
+    model = load_state(SortGAN(config.input), dequantize(payload["state_dict"], path), path)
     return model.eval().requires_grad_(False), payload["config"]
 
 
@@ -284,14 +283,20 @@ def quantize(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return out
 
 
-def dequantize(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Inverse of :func:`quantize` (a float32 state dict passes through unchanged)."""
+def dequantize(state: dict[str, Tensor], source: object = "checkpoint") -> dict[str, Tensor]:
+    """Inverse of :func:`quantize` (a float state dict passes through as float32); ``source`` names the file in
+    the sentence that refuses a damaged one."""
     out = {}
     for name, tensor in state.items():
         if name.endswith(QUANTIZED):
             base = name[: -len(QUANTIZED)]
-            out[base] = tensor.float() * state[base + SCALE].float()
+            scale = state.get(base + SCALE)
+            if tensor.dtype != torch.int8 or scale is None or not scale.is_floating_point():
+                raise JigsawError(f"{source}: quantized weights {base!r} need int8 values and a float {SCALE} entry")
+            out[base] = tensor.float() * scale.float()
         elif not name.endswith(SCALE):
+            if not tensor.is_floating_point():
+                raise JigsawError(f"{source}: weights {name!r} are {tensor.dtype}, not floating point")
             out[name] = tensor.float()
     return out
 

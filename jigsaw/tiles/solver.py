@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
+from jigsaw.progress import SILENT, Progress
 from jigsaw.tiles.grid import assemble, cut
 from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
 
@@ -249,7 +250,7 @@ def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, d
     return float(right[grid[:, :-1], grid[:, 1:]].sum() + down[grid[:-1], grid[1:]].sum())
 
 
-def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
+def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT) -> Tensor:
     """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
 
     Greedy placement in the spirit of Paikin & Tal (2015): start from a distinctive tile and keep adding the
@@ -275,11 +276,21 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4) -> Tensor:
             f"{n:,} tiles are more than the solver takes ({MAX_TILES:,}; its memory grows with the "
             "square of the count): use larger tiles or a coarser grid"
         )
+    progress.start(starts + 3, "seam costs")
     right, down = dissimilarities(tiles)
     pairs = _pairs(right, down)
-    arrangements = [_grow({first: (0, 0)}, rows, cols, pairs) for first in _first_tiles(*pairs, k=starts)]
+    arrangements = []
+    for k, first in enumerate(_first_tiles(*pairs, k=starts)):
+        progress.advance(f"growing from distinctive tile {k + 1} of {starts}")
+        arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs))
+    progress.advance("joining confident seams")
     block = consistent_block(*pairs[:2], rows, cols)
-    arrangements += [_grow(block, rows, cols, pairs, anchor) for anchor in _anchors(block, rows, cols)]
+    anchors = _anchors(block, rows, cols)
+    progress.start(starts + 2 + len(anchors))
+    for k, anchor in enumerate(anchors):
+        progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
+        arrangements.append(_grow(block, rows, cols, pairs, anchor))
+    progress.advance("choosing the best fit")
     return min(arrangements, key=lambda placement: seam_dissimilarity(placement, rows, cols, right, down))
 
 
@@ -301,7 +312,7 @@ def _pairs(right: Tensor, down: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]
     return confidence(right), confidence(down), best_buddies(right), best_buddies(down)
 
 
-def solve_image(puzzle: Tensor, rows: int, cols: int) -> Tensor:
+def solve_image(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> Tensor:
     """Solve a shuffled-tile image ``(C, H, W)``; returns the reassembled image."""
     tiles = cut(puzzle, rows, cols)
-    return assemble(tiles[solve_tiles(tiles, rows, cols)], rows, cols)
+    return assemble(tiles[solve_tiles(tiles, rows, cols, progress=progress)], rows, cols)

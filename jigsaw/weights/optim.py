@@ -127,10 +127,29 @@ class IndexOptimizer(torch.optim.Optimizer):
     def load_state_dict(self, state_dict: dict) -> None:
         if state_dict["settings"] != self.settings:
             raise ValueError(f"optimizer settings differ: saved {state_dict['settings']}, now {self.settings}")
+        if not isinstance(state_dict["steps"], int):
+            raise ValueError(f"steps must be a whole number, not {state_dict['steps']!r}")
         self.base.load_state_dict(state_dict["base"])
         super().load_state_dict(state_dict["index"])
         self.param_groups = self.base.param_groups  # loading replaced the shared dicts: share them again
         self.steps = state_dict["steps"]
+        for p in self.permuted_parameters():
+            state = self.state[p]
+            shapes = {"sorted_init": to_groups(p.detach(), self.settings["granularity"]).shape}
+            if self.settings["ste"]:
+                shapes["latent"] = p.shape
+            for name, shape in shapes.items():
+                if not isinstance(state.get(name), Tensor) or state[name].shape != shape:
+                    raise ValueError(f"the saved {name} of a {tuple(p.shape)} weight is not {tuple(shape)}")
+
+    def holds_permutations(self) -> bool:
+        """Is every permuted weight group now an exact permutation of its initial values (as after every step with
+        STE, and after every sync without)?"""
+        for p in self.permuted_parameters():
+            grouped = to_groups(p.detach(), self.settings["granularity"])
+            if not torch.equal(grouped.gather(-1, stable_argsort(grouped)), self.state[p]["sorted_init"]):
+                return False
+        return True
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from jigsaw.checkpoint import load_checkpoint
 from jigsaw.files import atomic_write
 
 PANEL_W, PANEL_H, MARGIN = 320, 170, 22
@@ -69,7 +68,9 @@ def weight_histogram_figure(initial: dict, final: dict, columns: int = 3) -> Ima
 
 def plot_checkpoint(checkpoint: Path, out: Path) -> Path:
     """The weight histograms of an index-opt run's checkpoint, written as a PNG."""
-    payload = load_checkpoint(checkpoint, "index-opt")
-    figure = weight_histogram_figure(payload["meta"]["initial_state_dict"], payload["state_dict"])
+    from jigsaw.weights.run import IndexOptRun  # validates the whole checkpoint against the model it describes
+
+    run = IndexOptRun.load(checkpoint)
+    figure = weight_histogram_figure(run.initial_state, run.model.state_dict())
     atomic_write(out, lambda tmp: figure.save(tmp, format="PNG"))
     return out

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
+from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.errors import JigsawError
 from jigsaw.models import build_model
@@ -32,6 +32,8 @@ from jigsaw.training import Split, fit
 from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initialize
 
 KIND = "index-opt"
+LEGACY_DEFAULTS = {"normalize": False, "shift": 0}
+"""Checkpoints written before these options existed trained on raw, unshifted pixels."""
 MODEL_DATASETS = {"lenet5": ("mnist", "fashion-mnist"), "vgg": ("cifar10",)}
 
 
@@ -128,15 +130,18 @@ class IndexOptRun:
     @classmethod
     def load(cls, path: Path) -> IndexOptRun:
         payload = load_checkpoint(path, KIND)
-        try:
-            run = cls(IndexOptConfig(**{"normalize": False, "shift": 0, **payload["config"]}))
-        except TypeError as error:
-            raise JigsawError(f"{path}: config does not fit this version of jigsaw ({error})") from None
+        meta = payload["meta"]
+        config = config_from(path, payload["config"], IndexOptConfig, defaults=LEGACY_DEFAULTS)
+        require(path, meta, optimizer=dict, scheduler=dict, history=list, initial_state_dict=dict)
+        run = cls(config)
         load_state(run.model, payload["state_dict"], path)
-        run.optimizer.load_state_dict(payload["meta"]["optimizer"])
-        run.scheduler.load_state_dict(payload["meta"]["scheduler"])
-        run.history = list(payload["meta"]["history"])
-        run.initial_state = payload["meta"]["initial_state_dict"]
+        load_state(build_model(config.model), meta["initial_state_dict"], path, what="initial weights")
+        restore(path, "the optimizer state", lambda: run.optimizer.load_state_dict(meta["optimizer"]))
+        restore(path, "the scheduler state", lambda: run.scheduler.load_state_dict(meta["scheduler"]))
+        run.history = check_history(path, meta["history"])
+        run.initial_state = meta["initial_state_dict"]
+        if isinstance(run.optimizer, IndexOptimizer) and not run.optimizer.holds_permutations():
+            raise JigsawError(f"{path}: the weights are not permutations of the initial weights the optimizer kept")
         return run
 
 

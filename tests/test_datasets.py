@@ -13,16 +13,16 @@ def test_data_dir_precedence(monkeypatch, tmp_path):
     assert str(data_dir("elsewhere")) == "elsewhere"
 
 
-def test_mnist_test_split(mnist_test):
-    images, labels = mnist_test
+def test_mnist_test_split(full_dataset_root):
+    images, labels = load_dataset("mnist", train=False, root=full_dataset_root, download=False)
     assert images.shape == (10_000, 1, 28, 28) and images.dtype == torch.float32
     assert 0.0 <= images.min() and images.max() == 1.0
     assert labels.shape == (10_000,) and set(labels.tolist()) == set(range(10))
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
-def test_both_datasets_load_offline(dataset_root, name):
-    images, labels = load_dataset(name, train=True, root=dataset_root, download=False)
+def test_both_datasets_load_offline(full_dataset_root, name):
+    images, labels = load_dataset(name, train=True, root=full_dataset_root, download=False)
     assert images.shape == (60_000, 1, 28, 28) and labels.shape == (60_000,)
 
 
@@ -42,3 +42,10 @@ def test_unknown_dataset():
 def test_cifar10_loader_names_its_archive_when_missing(tmp_path):
     with pytest.raises(JigsawError, match="cifar-10-python.tar.gz"):
         load_dataset("cifar10", train=True, root=tmp_path, download=False)
+
+
+@pytest.mark.parametrize("name,train,test", [("mnist", 4000, 1000), ("fashion-mnist", 500, 200)])
+def test_the_bundled_subsets_load_like_the_datasets(dataset_root, name, train, test):
+    images, labels = load_dataset(name, train=True, root=dataset_root, download=False)
+    assert images.shape == (train, 1, 28, 28) and set(labels.tolist()) == set(range(10))
+    assert load_dataset(name, train=False, root=dataset_root, download=False)[0].shape == (test, 1, 28, 28)

@@ -6,9 +6,8 @@ from jigsaw.training import Split, accuracy, fit, random_shifts, stalled
 
 
 @pytest.mark.slow
-def test_fit_learns_a_small_subset_and_is_reproducible(mnist_test):
-    images, labels = mnist_test
-    train, test = Split(images[:1000], labels[:1000]), Split(images[5000:6000], labels[5000:6000])
+def test_fit_learns_a_small_subset_and_is_reproducible(mnist_train, mnist_test):
+    train, test = Split(mnist_train[0][:2000], mnist_train[1][:2000]), Split(*mnist_test)
 
     def run():
         torch.manual_seed(0)

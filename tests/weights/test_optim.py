@@ -102,12 +102,11 @@ def test_scheduler_changes_the_base_learning_rate():
 
 
 @pytest.mark.slow
-def test_learns_a_tiny_mnist_subset(mnist_test):
-    images, labels = mnist_test
+def test_learns_a_tiny_mnist_subset(mnist_train, mnist_test):
     torch.manual_seed(0)
     model = initialize(LeNet5(), "normal", seed=0)
     optimizer = IndexOptimizer(model.parameters(), lr=1e-3)
-    train, test = Split(images[:2000], labels[:2000]), Split(images[5000:6000], labels[5000:6000])
+    train, test = Split(mnist_train[0][:2000], mnist_train[1][:2000]), Split(*mnist_test)
     history = fit(model, optimizer, train, test, epochs=2, seed=0, batch_size=64)  # 64 steps
     assert history[-1]["test_accuracy"] > 0.6  # chance is 0.1
 

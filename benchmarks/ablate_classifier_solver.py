@@ -18,7 +18,7 @@ import torch
 
 from common import RESULTS, report
 from jigsaw.datasets import load_dataset
-from jigsaw.files import write_grid
+from jigsaw.figures import write_labelled_grid
 from jigsaw.permute import shuffle_pixels
 from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
 from jigsaw.pixels.evaluate import evaluate, puzzles_from
@@ -74,7 +74,7 @@ def main() -> None:
     shuffled, _ = shuffle_pixels(originals, args.seed)
     recovered = solve(shuffled, labels[first], nets, ALL)
     args.figure.parent.mkdir(parents=True, exist_ok=True)
-    write_grid([originals, recovered], args.figure, force=True)
+    write_labelled_grid([originals, recovered], ["original", "recovered"], args.figure, force=True)
     print("wrote", args.figure)
 
 

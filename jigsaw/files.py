@@ -219,17 +219,6 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
         return {}
 
 
-def write_grid(rows: list[Tensor], path: str | os.PathLike, force: bool = False) -> Path:
-    """Write image batches as the rows of one PNG grid (e.g. original | shuffled | recovered); each row is
-    ``(n, C, H, W)`` with the same ``n``."""
-    from torchvision.utils import make_grid
-
-    grid = make_grid(torch.cat(rows), nrow=len(rows[0]), padding=2, pad_value=0.5)
-    if all(r.shape[1] == 1 for r in rows):
-        grid = grid[:1]
-    return write_image(grid, path, force=force)
-
-
 SKIMAGE_PHOTOGRAPHS = (
     "astronaut",
     "camera",

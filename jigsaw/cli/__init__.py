@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
+from typing import Annotated
 
 import typer
 
-from jigsaw.cli.common import app, err_console
+from jigsaw.cli.common import app, err_console, say
 
 __all__ = ["app", "main"]
 
@@ -18,8 +19,23 @@ for _group in ("shuffle_solve", "evaluate", "train", "plot"):  # each registers 
     import_module(f"jigsaw.cli.{_group}")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from jigsaw import __version__
+
+        say(f"jigsaw {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", metavar="", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Learn and solve permutations with PyTorch: shuffle images, train solvers, solve puzzles."""
 
 

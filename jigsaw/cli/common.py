@@ -52,9 +52,16 @@ class Mode(str, Enum):
 DataDirOption = Annotated[
     Optional[Path], typer.Option(help="Dataset root in torchvision's layout (default: env JIGSAW_DATA, else ./data).")
 ]
-ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
+ForceOption = Annotated[bool, typer.Option("--force", metavar="", help="Overwrite existing outputs.")]
 LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
-ResumeOption = Annotated[bool, typer.Option("--resume", help="Continue the run in OUT (its settings are kept).")]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", metavar="", help="Continue the run in OUT (its settings are kept).")
+]
+
+
+def examples(*lines: str) -> str:
+    """A command's usage examples, shown at the end of its ``--help``."""
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 def command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:

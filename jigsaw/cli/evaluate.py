@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from jigsaw.cli.common import Bar, DataDirOption, Dataset, ForceOption, Mode, app, command, console, say
+from jigsaw.cli.common import Bar, DataDirOption, Dataset, ForceOption, Mode, app, command, console, examples, say
 
 METRIC_COLUMNS = {
     "mse": "MSE",
@@ -21,7 +21,14 @@ METRIC_COLUMNS = {
 }
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "jigsaw evaluate --dataset mnist --limit 1000 --out reports/quick",
+        "jigsaw evaluate --method knn --method sortgan --knn-k 20 --out reports/knn20",
+        "jigsaw evaluate --mode tiles --images photos/ --tile 28 --out reports/tiles",
+    ),
+)
 def evaluate(
     out: Annotated[Path, typer.Option(help="Report folder: metrics.json (and grid.png for pixels).")],
     mode: Annotated[Mode, typer.Option(help="pixels: digit solvers on a test set; tiles: tile jigsaws.")] = Mode.pixels,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from jigsaw.cli.common import ForceOption, command, plot_app, say
+from jigsaw.cli.common import ForceOption, command, examples, plot_app, say
 
 
-@command(plot_app, "weights")
+@command(plot_app, "weights", epilog=examples("jigsaw plot weights runs/lenet/checkpoint.pt --out weights.png"))
 def plot_weights(
     checkpoint: Annotated[Path, typer.Argument(help="checkpoint.pt of a `jigsaw train index-opt` run.")],
     out: Annotated[Path, typer.Option(help="PNG to write.")],

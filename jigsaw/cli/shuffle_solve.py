@@ -7,10 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, say
+from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, examples, say
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "jigsaw shuffle photo.png puzzle.png --mode tiles --grid 8x8 --seed 1",
+        "jigsaw shuffle photo.png puzzle.png --mode tiles --tile 28 --crop",
+        "jigsaw shuffle digit.png scrambled.png",
+    ),
+)
 def shuffle(
     image: Annotated[Path, typer.Argument(help="Image file to shuffle (PNG, JPEG, ...; grayscale or RGB).")],
     out: Annotated[Path, typer.Argument(help="Where to write the shuffled image (PNG keeps every pixel exact).")],
@@ -23,6 +30,7 @@ def shuffle(
         bool,
         typer.Option(
             "--crop",
+            metavar="",
             help="Tiles mode with --tile: centre-crop the image to a multiple of the tile size instead of refusing it.",
         ),
     ] = False,
@@ -38,7 +46,14 @@ def shuffle(
     say(f"shuffled {what} of {image} (seed {seed}) -> {out}")
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "jigsaw solve puzzle.png --out solved.png --mode tiles",
+        "jigsaw solve puzzle.png --out solved.png --mode tiles --grid 18x24",
+        "jigsaw solve scrambled.png --out digit.png --label 7",
+    ),
+)
 def solve(
     puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
     out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
@@ -105,7 +120,7 @@ def _no_bar():  # sortGAN solves one image at once: nothing to count
     return nullcontext(SILENT)
 
 
-@command(app)
+@command(app, epilog=examples("jigsaw demo --out demo.png", "jigsaw demo --dataset fashion-mnist --seed 3 --out f.png"))
 def demo(
     out: Annotated[Path, typer.Option(help="Side-by-side PNG: original | shuffled | recovered.")] = Path("demo.png"),
     dataset: Annotated[Dataset, typer.Option(help="Bundled test images and model to use.")] = Dataset.mnist,
@@ -119,4 +134,4 @@ def demo(
 
     check_image_output(out, force)
     write_demo(dataset.value, seed, out, force)
-    say(f"wrote {out}: rows original, shuffled (seed {seed}), recovered by sortGAN")
+    say(f"wrote {out}: columns original, shuffled (seed {seed}), recovered by sortGAN")

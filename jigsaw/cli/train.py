@@ -16,6 +16,7 @@ from jigsaw.cli.common import (
     LimitOption,
     ResumeOption,
     command,
+    examples,
     say,
     train_app,
 )
@@ -39,7 +40,13 @@ def _train(
         torch.set_num_threads(threads)
 
 
-@command(train_app, "classifier")
+@command(
+    train_app,
+    "classifier",
+    epilog=examples(
+        "jigsaw train classifier --out judge.pt --seed 1234", "jigsaw train --threads 1 classifier --out c.pt"
+    ),
+)
 def train_classifier(
     out: Annotated[Path, typer.Option(help="Checkpoint file to write.")],
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
@@ -65,7 +72,7 @@ def train_classifier(
     say(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}")
 
 
-@command(train_app, "solver-nets")
+@command(train_app, "solver-nets", epilog=examples("jigsaw train solver-nets --out runs/solver-nets-mnist"))
 def train_solver_nets(
     out: Annotated[Path, typer.Option(help="Folder for the bag of three LeNet5s and the prototype discriminator.")],
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
@@ -99,7 +106,15 @@ class Init(str, Enum):
     sparse = "sparse"
 
 
-@command(train_app, "index-opt")
+@command(
+    train_app,
+    "index-opt",
+    epilog=examples(
+        "jigsaw train index-opt --out runs/lenet --granularity kernel --epochs 100",
+        "jigsaw train index-opt --out runs/lenet --resume --epochs 200",
+        "jigsaw train index-opt --out runs/laperm --no-ste --sync-every 20 --init sparse",
+    ),
+)
 def train_index_opt(
     out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
     model: Annotated[str, typer.Option(help="lenet5 (MNIST, FashionMNIST) or vgg (CIFAR-10).")] = "lenet5",
@@ -107,13 +122,17 @@ def train_index_opt(
     init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
     granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,
     ste: Annotated[
-        bool, typer.Option("--ste/--no-ste", help="Straight-through latent weights, or LaPerm sync.")
+        bool, typer.Option("--ste/--no-ste", metavar="", help="Straight-through latent weights, or LaPerm sync.")
     ] = True,
     sync_every: Annotated[int, typer.Option(min=1, help="Without STE: sync period k in steps.")] = 1,
-    plain: Annotated[bool, typer.Option("--plain", help="Reference: train with the base optimizer alone.")] = False,
+    plain: Annotated[
+        bool, typer.Option("--plain", metavar="", help="Reference: train with the base optimizer alone.")
+    ] = False,
     normalize: Annotated[
         bool,
-        typer.Option("--normalize/--no-normalize", help="Standardise inputs with the training set's mean and std."),
+        typer.Option(
+            "--normalize/--no-normalize", metavar="", help="Standardise inputs with the training set's mean and std."
+        ),
     ] = True,
     shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
@@ -166,7 +185,14 @@ class GanInput(str, Enum):
     sorted = "sorted"
 
 
-@command(train_app, "sortgan")
+@command(
+    train_app,
+    "sortgan",
+    epilog=examples(
+        "jigsaw train sortgan --out runs/sortgan-mnist --epochs 100",
+        "jigsaw train sortgan --out runs/sortgan-mnist --resume --epochs 150",
+    ),
+)
 def train_sortgan(
     out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt, log.jsonl, grid.png.")],
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,

@@ -16,7 +16,8 @@ from torch import Tensor
 
 from jigsaw.datasets import load_dataset
 from jigsaw.errors import JigsawError
-from jigsaw.files import write_grid, write_json
+from jigsaw.figures import write_labelled_grid
+from jigsaw.files import write_json
 from jigsaw.models import LeNet5
 from jigsaw.permute import is_permutation_of, shuffle_pixels
 from jigsaw.pixels.judges import load_judge
@@ -107,7 +108,6 @@ def evaluate_test_set(
     write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]
-    write_grid(
-        [puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)], grid_path, force=True
-    )
+    columns = [puzzles.originals[first], puzzles.shuffled[first], *(outputs[m][first] for m in shown)]
+    write_labelled_grid(columns, ["original", "shuffled", *shown], grid_path, force=True)
     return report

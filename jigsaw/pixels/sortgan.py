@@ -28,7 +28,8 @@ from torch import Tensor, nn
 from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.errors import JigsawError
-from jigsaw.files import read_image, write_grid
+from jigsaw.figures import write_labelled_grid
+from jigsaw.files import read_image
 from jigsaw.models import mlp
 from jigsaw.permute import apply_permutation, random_permutations, rank_match, shuffle_pixels, stable_argsort
 from jigsaw.pixels.metrics import mse, psnr
@@ -36,6 +37,7 @@ from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import RunFolder, command_line, epoch_seed
 
 KIND = "sortgan"
+TITLES = ("original", "shuffled", "sortGAN")
 PIXELS, CLASSES = 28 * 28, 10
 INPUTS = ("shuffled", "sorted")
 FUSED_ADAM = True  # one kernel per parameter on CPU: about 2x faster optimizer steps than the default here
@@ -238,12 +240,12 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
 
 
 def write_preview(model: SortGAN, dataset: str, path: Path, data_root=None) -> Path:
-    """The first ten test images, shuffled (seed 0) and recovered, as a grid: rows original | shuffled | recovered."""
+    """The first ten test images, shuffled (seed 0) and recovered, as a grid: original | shuffled | recovered."""
     images, labels = load_dataset(dataset, train=False, root=data_root)
     originals, labels = images[:10], labels[:10]
     shuffled, _ = shuffle_pixels(originals, seed=0)
     recovered, _ = model.solve(shuffled, labels)
-    return write_grid([originals, shuffled, recovered], path, force=True)
+    return write_labelled_grid([originals, shuffled, recovered], TITLES, path, force=True)
 
 
 def bundled_solver_path(dataset: str) -> Path:
@@ -313,10 +315,10 @@ def export_solver(checkpoint: Path, out: Path) -> Path:
 
 
 def write_demo(dataset: str, seed: int, out: Path, force: bool = False) -> Path:
-    """The ten bundled test images shuffled with ``seed`` and recovered by the bundled sortGAN, as a grid: rows
+    """The ten bundled test images shuffled with ``seed`` and recovered by the bundled sortGAN, as a labelled grid:
     original | shuffled | recovered."""
     originals = bundled_samples(dataset)
     shuffled, _ = shuffle_pixels(originals, seed)
     solver, _ = load_solver(bundled_solver_path(dataset))
     recovered, _ = solver.solve(shuffled, torch.arange(len(originals)))
-    return write_grid([originals, shuffled, recovered], out, force=force)
+    return write_labelled_grid([originals, shuffled, recovered], TITLES, out, force=force)

@@ -4,6 +4,7 @@ from skimage import data as skdata
 from typer.testing import CliRunner
 
 from jigsaw.cli import app
+from jigsaw.figures import layout_for, read_cell
 from jigsaw.files import read_image, read_metadata, write_image
 from jigsaw.tiles.grid import cut
 
@@ -145,7 +146,7 @@ def test_evaluate_writes_table_json_grid_and_refuses_to_overwrite(tmp_path, data
     assert report["images"] == 200 and set(report["results"]) == {"original", "shuffled", "knn-1"}
     assert report["results"]["knn-1"]["psnr"] > report["results"]["shuffled"]["psnr"] + 2
     grid = read_image(out / "grid.png")
-    assert grid.shape == (1, 3 * 30 + 2, 10 * 30 + 2)  # rows: original, shuffled, knn-1
+    assert grid.shape == (1, *layout_for([torch.zeros(10, 1, 28, 28)] * 3).size())  # original, shuffled, knn-1
     before = (out / "metrics.json").read_bytes()
     again = run(*args)
     assert again.exit_code == 2 and "--force" in again.output
@@ -313,10 +314,9 @@ def test_demo_runs_on_the_bundled_model_and_samples(tmp_path, dataset):
     result = run("demo", "--dataset", dataset, "--out", out)
     assert result.exit_code == 0, result.output
     grid = read_image(out)
-    assert grid.shape == (1, 3 * 30 + 2, 10 * 30 + 2)
-    cells = lambda row: torch.stack(
-        [grid[0, 2 + 30 * row : 30 * row + 30, 2 + 30 * c : 30 * c + 30] for c in range(10)]
-    )
+    layout = layout_for([torch.zeros(10, 1, 28, 28)] * 3)
+    assert grid.shape == (1, *layout.size()) and layout.scale == 3  # digits shown 84 pixels tall, under titles
+    cells = lambda column: torch.stack([read_cell(grid, layout, row, column)[0] for row in range(10)])
     originals, shuffled, recovered = cells(0), cells(1), cells(2)
     assert torch.equal(originals, bundled_samples(dataset)[:, 0])
     assert torch.equal(recovered.flatten(1).sort(1).values, shuffled.flatten(1).sort(1).values)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
-from torchvision import datasets
 
 from jigsaw.errors import JigsawError
 
-DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
+DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+"""Our names of the datasets -> their torchvision classes (imported on use: torchvision takes seconds to import)."""
 DEFAULT_DATA_DIR = "data"
 
 
@@ -56,7 +56,9 @@ def load_dataset(
     """
     if name not in DATASETS:
         raise JigsawError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    cls = DATASETS[name]
+    from torchvision import datasets
+
+    cls = getattr(datasets, DATASETS[name])
     root = data_dir(root)
     if name == "cifar10":
         folder, files = root, cls.filename

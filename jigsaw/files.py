@@ -213,9 +213,11 @@ def write_image(image: Tensor, path: str | os.PathLike, force: bool = False, met
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """Text metadata of a PNG written by :func:`write_image` (empty for other files)."""
     try:
-        with Image.open(path) as image:
+        with _no_pillow_limit(), Image.open(path) as image:
+            if image.size[0] * image.size[1] > max_pixels():
+                return {}  # reading text after the pixels would decode them; read_image refuses the file anyway
             return {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return {}
 
 
@@ -270,5 +272,11 @@ def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
     height, width = h // tile_h * tile_h, w // tile_w * tile_w
     if height == 0 or width == 0:
         raise JigsawError(f"a {w}x{h} image is smaller than one {tile_w}x{tile_h} tile")
+    return centre_crop(image, height, width)
+
+
+def centre_crop(image: Tensor, height: int, width: int) -> Tensor:
+    """The centre ``height x width`` of ``(C, H, W)``."""
+    _, h, w = image.shape
     top, left = (h - height) // 2, (w - width) // 2
     return image[:, top : top + height, left : left + width].contiguous()

@@ -8,36 +8,74 @@ from pathlib import Path
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import crop_to_multiple, read_image, read_metadata, write_image
+from jigsaw.files import centre_crop, read_image, read_metadata, write_image
 from jigsaw.permute import shuffle_pixels
-from jigsaw.tiles.grid import resolve_grid, shuffle_tiles
+from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_tiles
 
 MODES = ("pixels", "tiles")
 
 
+LOSSLESS = (".png", ".bmp", ".tif", ".tiff")
+
+
 def shuffle_file(
     image: Path, out: Path, mode: str, grid: str | None, tile: int | None, crop: bool, seed: int, force: bool
-) -> str:
-    """Shuffle the pixels or the tiles of the image file ``image`` into ``out``; returns what was shuffled, in words."""
+) -> tuple[str, list[str]]:
+    """Shuffle the pixels or the tiles of the image file ``image`` into ``out``; returns what was shuffled, in
+    words, and warnings for the user (a lossy format records no grid and blurs the seams)."""
     if mode == "pixels" and (grid is not None or tile is not None or crop):
         raise JigsawError("--grid, --tile and --crop only apply to --mode tiles")
-    if crop and tile is None:
-        raise JigsawError("--crop needs --tile")
     picture = read_image(image)
-    if crop:
-        assert tile is not None
-        picture = crop_to_multiple(picture, tile, tile)
+    warnings = []
+    if out.suffix.lower() not in LOSSLESS:
+        warnings.append(
+            f"{out.suffix} is lossy: the puzzle's mode and grid are not recorded, and compression blurs the seams "
+            "a solver reads; PNG keeps every pixel"
+        )
     if mode == "pixels":
         shuffled = shuffle_pixels(picture.unsqueeze(0), seed)[0][0]
         metadata = {"jigsaw-mode": "pixels"}
         what = f"{picture.shape[1] * picture.shape[2]} pixels"
     else:
+        picture = _fit_grid(picture, grid, tile, crop)
         rows, cols = resolve_grid(picture.shape[1], picture.shape[2], grid, tile)
         shuffled, _ = shuffle_tiles(picture, rows, cols, seed)
         metadata = {"jigsaw-mode": "tiles", "jigsaw-grid": f"{rows}x{cols}"}
         what = f"{rows}x{cols} tiles"
-    write_image(shuffled, out, force=force, metadata=metadata)
-    return what
+    write_image(shuffled, out, force=force, metadata=metadata if out.suffix.lower() == ".png" else None)
+    return what, warnings
+
+
+def _fit_grid(picture: Tensor, grid: str | None, tile: int | None, crop: bool) -> Tensor:
+    """With ``crop``, the picture centre-cropped to the largest size that the grid (or tile size) divides; without
+    it, a picture they do not divide is refused with a sentence that says what ``--crop`` would keep."""
+    _, height, width = picture.shape
+    if grid is not None and tile is not None:
+        return picture  # resolve_grid refuses the pair
+    if tile is not None:
+        target = (height // tile * tile, width // tile * tile) if tile > 0 else (height, width)
+        what = f"tile size {tile}"
+    else:
+        rows, cols = parse_grid(grid or "4x4")
+        target = (rows * (height // rows), cols * (width // cols))
+        what = f"a {rows}x{cols} grid"
+    if target == (height, width) or 0 in target:
+        return picture  # it fits, or resolve_grid says why it never can (a tile larger than the image, ...)
+    if crop:
+        return centre_crop(picture, *target)
+    raise JigsawError(
+        f"{what} does not divide the {width}x{height} image (width x height) into equal tiles; add --crop to "
+        f"centre-crop it to {target[1]}x{target[0]}"
+    )
+
+
+def puzzle_mode(puzzle: Path, grid: str | None, tile: int | None) -> str:
+    """How to solve a puzzle file when ``--mode`` is not given: the mode its metadata records, else tiles when a
+    grid or tile size is given, else pixels."""
+    recorded = read_metadata(puzzle).get("jigsaw-mode")
+    if recorded in MODES:
+        return recorded
+    return "tiles" if grid is not None or tile is not None else "pixels"
 
 
 def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> tuple[Tensor, int, int]:

@@ -39,6 +39,11 @@ def say(message: str) -> None:
     console.print(message, markup=False)
 
 
+def warn(message: str) -> None:
+    """One line on stderr that does not stop the command."""
+    err_console.print(f"warning: {message}", markup=False)
+
+
 class Dataset(str, Enum):
     mnist = "mnist"
     fashion_mnist = "fashion-mnist"

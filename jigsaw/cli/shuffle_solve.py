@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, examples, say
+from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, examples, say, warn
 
 
 @command(
@@ -31,7 +31,8 @@ def shuffle(
         typer.Option(
             "--crop",
             metavar="",
-            help="Tiles mode with --tile: centre-crop the image to a multiple of the tile size instead of refusing it.",
+            help="Tiles mode: centre-crop the image to the largest size the grid or tile size divides, instead of "
+            "refusing it.",
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
@@ -42,7 +43,9 @@ def shuffle(
     from jigsaw.puzzles import shuffle_file
 
     check_image_output(out, force, inputs=(image,))
-    what = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force)
+    what, warnings = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force)
+    for warning in warnings:
+        warn(warning)
     say(f"shuffled {what} of {image} (seed {seed}) -> {out}")
 
 
@@ -57,7 +60,12 @@ def shuffle(
 def solve(
     puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
     out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
-    mode: Annotated[Mode, typer.Option(help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw.")] = Mode.pixels,
+    mode: Annotated[
+        Optional[Mode],
+        typer.Option(
+            help="pixels: sortGAN on a 28x28 digit; tiles: tile jigsaw (default: the mode the puzzle records)."
+        ),
+    ] = None,
     label: Annotated[
         Optional[int],
         typer.Option(
@@ -86,25 +94,18 @@ def solve(
     Both solvers are deterministic: the same puzzle always gives the same answer."""
     from jigsaw.errors import JigsawError
     from jigsaw.files import check_image_output, write_image
+    from jigsaw.pixels.solvers import SolverSettings, solve_digit
+    from jigsaw.puzzles import puzzle_mode
 
     check_image_output(out, force, inputs=(puzzle,))
-    if mode is Mode.tiles:
-        from jigsaw.puzzles import read_tile_puzzle
-        from jigsaw.tiles.solver import solve_image
-
-        image, rows, cols = read_tile_puzzle(puzzle, grid, tile)
-        with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
-            solved = solve_image(image, rows, cols, progress=bar)
-        write_image(solved, out, force=force)
-        say(f"solved {rows}x{cols} tiles of {puzzle} -> {out}")
+    if (mode.value if mode else puzzle_mode(puzzle, grid, tile)) == "tiles":
+        _solve_tiles(puzzle, out, grid, tile, force)
         return
-    from jigsaw.pixels.solvers import SolverSettings, solve_digit
-
     if grid is not None or tile is not None:
         raise JigsawError("--grid and --tile only apply to --mode tiles")
     settings = SolverSettings(dataset=dataset.value, model=model, classifiers=classifiers)
-    with Bar("optimising pixel positions", total=steps) if method == "classifier" else _no_bar() as progress:
-        recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, progress)
+    with Bar("optimising pixel positions", total=steps) as bar:  # shown by the classifier method only
+        recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, bar)
     write_image(recovered, out, force=force)
     if method == "classifier":
         say(f"recovered {puzzle} as class {label} with the frozen classifiers -> {out}")
@@ -112,12 +113,21 @@ def solve(
         say(f"recovered {puzzle} as class {solved_label}{'' if label is not None else ' (guessed)'} -> {out}")
 
 
-def _no_bar():  # sortGAN solves one image at once: nothing to count
-    from contextlib import nullcontext
+def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:
+    from jigsaw.files import write_image
+    from jigsaw.puzzles import read_tile_puzzle
+    from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
-    from jigsaw.progress import SILENT
-
-    return nullcontext(SILENT)
+    image, rows, cols = read_tile_puzzle(puzzle, grid, tile)
+    with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
+        solution = solve_puzzle(image, rows, cols, progress=bar)
+    write_image(solution.image, out, force=force)
+    say(f"solved {rows}x{cols} tiles of {puzzle} -> {out} (confidence {solution.confidence:.2f})")
+    if solution.confidence < LOW_CONFIDENCE:
+        warn(
+            f"only {solution.confidence:.0%} of the seams join mutual best matches: the solution is likely wrong "
+            f"in places; if {rows}x{cols} is not the puzzle's grid, pass the right --grid or --tile"
+        )
 
 
 @command(app, epilog=examples("jigsaw demo --out demo.png", "jigsaw demo --dataset fashion-mnist --seed 3 --out f.png"))

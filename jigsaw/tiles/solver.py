@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -314,5 +316,36 @@ def _pairs(right: Tensor, down: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]
 
 def solve_image(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> Tensor:
     """Solve a shuffled-tile image ``(C, H, W)``; returns the reassembled image."""
+    return solve_puzzle(puzzle, rows, cols, progress).image
+
+
+@dataclass
+class TileSolution:
+    image: Tensor  # (C, H, W), the tiles reassembled
+    placement: Tensor  # (rows * cols,): cell k (row-major) shows tile placement[k]
+    confidence: float  # share of the solution's seams whose two tiles are each other's best buddies
+
+
+LOW_CONFIDENCE = 0.5
+"""Below this share of best-buddy seams a solution is likely wrong (often a wrong grid): the CLI warns. Measured by
+``python benchmarks/bench_confidence.py``."""
+
+
+def solve_puzzle(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> TileSolution:
+    """Solve a shuffled-tile image ``(C, H, W)`` and say how much the seams themselves trust the answer.
+
+    The confidence needs no ground truth: two tiles that are each other's best match on the side where the solution
+    joins them agree with it; a wrong grid leaves few such seams."""
     tiles = cut(puzzle, rows, cols)
-    return assemble(tiles[solve_tiles(tiles, rows, cols, progress=progress)], rows, cols)
+    placement = solve_tiles(tiles, rows, cols, progress=progress)
+    return TileSolution(assemble(tiles[placement], rows, cols), placement, buddy_share(tiles, placement, rows, cols))
+
+
+def buddy_share(tiles: Tensor, placement: Tensor, rows: int, cols: int) -> float:
+    """Share of an arrangement's seams (right and down) whose tiles are mutual best buddies; 1.0 with no seams."""
+    if rows * cols < 2 or min(tiles.shape[-2:]) < 2:
+        return 1.0
+    right, down = dissimilarities(tiles)
+    grid = placement.view(rows, cols)
+    kept = best_buddies(right)[grid[:, :-1], grid[:, 1:]].sum() + best_buddies(down)[grid[:-1], grid[1:]].sum()
+    return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)

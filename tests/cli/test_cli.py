@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 from skimage import data as skdata
@@ -63,8 +65,48 @@ def test_shuffle_tiles_with_crop_keeps_the_centre(photo, tmp_path):
     shuffled, centre = read_image(out), read_image(photo)[:, 6:506, 6:506]
     tiles_of = lambda image: sorted(tile.flatten().tolist() for tile in cut(image, 5, 5))
     assert shuffled.shape == (3, 500, 500) and tiles_of(shuffled) == tiles_of(centre)
-    assert run("shuffle", photo, tmp_path / "x.png", "--mode", "tiles", "--crop").exit_code == 2  # needs --tile
+    refused = run("shuffle", photo, tmp_path / "x.png", "--mode", "tiles", "--grid", "3x3")
+    assert refused.exit_code == 2 and "add --crop to centre-crop it to 510x510" in refused.output
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_grid_with_crop_keeps_the_largest_centre(tmp_path):
+    photo = tmp_path / "photo.png"
+    picture = torch.rand(3, 300, 451, generator=torch.Generator().manual_seed(0))
+    write_image(picture, photo)
+    out = tmp_path / "tiles.png"
+    result = run("shuffle", photo, out, "--mode", "tiles", "--grid", "4x4", "--crop")
+    assert result.exit_code == 0, result.output
+    shuffled, centre = read_image(out), read_image(photo)[:, :, 1:449]  # 451 -> 448 columns, rows already fit
+    tiles_of = lambda image: sorted(tile.flatten().tolist() for tile in cut(image, 4, 4))
+    assert shuffled.shape == (3, 300, 448) and tiles_of(shuffled) == tiles_of(centre)
+    solved = tmp_path / "solved.png"
+    assert run("solve", out, "--out", solved).exit_code == 0  # the mode and grid come from the puzzle's metadata
+
+
+def test_a_jpeg_puzzle_is_written_with_a_warning(photo, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "p.jpg"
+    command = [sys.executable, "-m", "jigsaw", "shuffle", str(photo), str(out), "--mode", "tiles"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0 and out.exists()
+    assert "warning: .jpg is lossy" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_wrong_grid_is_solved_with_a_warning(photo, tmp_path):
+    import subprocess
+    import sys
+
+    puzzle = tmp_path / "p.png"
+    assert run("shuffle", photo, puzzle, "--mode", "tiles", "--grid", "8x8").exit_code == 0
+    right = run("solve", puzzle, "--out", tmp_path / "right.png")
+    assert right.exit_code == 0 and "warning" not in right.output
+    assert float(re.search(r"confidence (\d\.\d\d)", right.output).group(1)) > 0.8
+    wrong = [sys.executable, "-m", "jigsaw", "solve", str(puzzle), "--out", str(tmp_path / "w.png"), "--grid", "4x4"]
+    result = subprocess.run(wrong, capture_output=True, text=True)
+    assert result.returncode == 0 and "warning: only" in result.stderr and "--grid" in result.stderr
 
 
 def test_shuffle_an_mnist_digit(mnist_test, tmp_path):

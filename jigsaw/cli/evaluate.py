@@ -97,6 +97,8 @@ def _evaluate_pixels(
         speed = "—" if name == "original" else f"{metrics['images_per_second']:,.0f}"
         table.add_row(name, *(f"{metrics[key]:.4f}" for key in METRIC_COLUMNS if key != "images_per_second"), speed)
     console.print(table)
+    if "sortgan_label_guess_accuracy" in report:
+        say(f"sortGAN's guess of the class (solve without --label): {report['sortgan_label_guess_accuracy']:.1%} right")
     shown = [m for m in report["results"] if m not in ("original", "shuffled")]
     say(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})")
 
@@ -114,7 +116,7 @@ def _evaluate_tiles(
         rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar)
     write_report(metrics_path, seed, images, rows)
     table = Table(title=f"tile puzzles, shuffle seed {seed}")
-    for column in ("image", "grid", "tiles", "direct", "neighbour", "seconds"):
+    for column in ("image", "grid", "tiles", "direct", "neighbour", "confidence", "seconds"):
         table.add_column(column, justify="left" if column == "image" else "right")
     for row in rows:
         table.add_row(
@@ -123,9 +125,11 @@ def _evaluate_tiles(
             str(row["tiles"]),
             f"{row['direct']:.3f}",
             f"{row['neighbour']:.3f}",
+            f"{row['confidence']:.2f}",
             f"{row['seconds']:.2f}",
         )
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
-    table.add_row("mean", "", "", f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('seconds'):.2f}")
+    means = (f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('confidence'):.2f}", f"{mean('seconds'):.2f}")
+    table.add_row("mean", "", "", *means)
     console.print(table)
     say(f"wrote {metrics_path}")

@@ -77,6 +77,17 @@ def evaluate(
     return results, outputs
 
 
+def label_guess_accuracy(sortgan_path: Path, puzzles: Puzzles) -> float:
+    """Share of puzzles whose class sortGAN's discriminator guesses right (every class tried, the most
+    real-looking recovery kept), as ``jigsaw solve`` does without ``--label``."""
+    from jigsaw.pixels.sortgan import load_solver
+
+    model, _ = load_solver(sortgan_path)
+    with torch.no_grad():
+        guessed = model.guess_labels(puzzles.shuffled.flatten(1), batch_size=2000)
+    return float((guessed == puzzles.labels).float().mean())
+
+
 def evaluate_test_set(
     methods: list[str],
     settings: SolverSettings,
@@ -105,6 +116,8 @@ def evaluate_test_set(
         "command": command_line(),
         "results": results,
     }
+    if "sortgan" in solvers:  # what `jigsaw solve` does without --label: how often is its guess right?
+        report["sortgan_label_guess_accuracy"] = label_guess_accuracy(settings.sortgan_path(), puzzles)
     write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]

@@ -13,7 +13,7 @@ from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
 from jigsaw.tiles.grid import cut, parse_grid, shuffle_tiles
 from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
-from jigsaw.tiles.solver import solve_tiles
+from jigsaw.tiles.solver import buddy_share, solve_tiles
 
 
 def evaluate_tiles(
@@ -42,6 +42,7 @@ def evaluate_tiles(
         start = time.perf_counter()
         placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
         seconds = time.perf_counter() - start
+        confidence = buddy_share(cut(shuffled, rows, cols), placement, rows, cols)
         arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
         results.append(
             {
@@ -51,6 +52,7 @@ def evaluate_tiles(
                 "direct": direct_accuracy(arrangement),
                 "neighbour": neighbour_accuracy(arrangement, rows, cols),
                 "seconds": seconds,
+                "confidence": confidence,
                 "arrangement": arrangement.tolist(),
             }
         )

@@ -69,7 +69,9 @@ def solve(
     label: Annotated[
         Optional[int],
         typer.Option(
-            help="Pixels: class 0-9; omitted: the discriminator picks the class whose recovery looks most real."
+            help="Pixels: class 0-9. Give it when you know it: omitted, the discriminator picks the class whose "
+            "recovery looks most real, which `jigsaw evaluate` finds right for only 4 % of MNIST and 7 % of "
+            "FashionMNIST test images (the bundled models)."
         ),
     ] = None,
     model: Annotated[

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+from jigsaw.devices import to_cpu
 from jigsaw.errors import JigsawError
 from jigsaw.files import atomic_write
 
@@ -33,9 +34,11 @@ R = TypeVar("R")
 def save_checkpoint(
     path: str | os.PathLike, kind: str, config: dict, state_dict: dict, meta: dict | None = None
 ) -> Path:
-    """Write a checkpoint through a temporary file and a rename: a crash leaves the old file or the new one."""
+    """Write a checkpoint through a temporary file and a rename: a crash leaves the old file or the new one. Every
+    tensor is saved from the CPU."""
     path = Path(path)
     payload = {"kind": kind, "format": FORMAT, "config": config, "state_dict": state_dict, "meta": meta or {}}
+    payload = to_cpu(payload)  # a model trained on a GPU loads on a laptop
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
     return path
 

@@ -6,6 +6,7 @@ A split is loaded whole into memory as ``(images (N, C, H, W) float32 in [0, 1],
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import shutil
 from pathlib import Path
@@ -93,7 +94,9 @@ def _remove_empty(folders: list[Path]) -> None:
 TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 
-def steps_per_epoch(name: str, limit: int | None, batch_size: int) -> int:
-    """Mini-batches in one epoch over the first ``limit`` training images (all when ``None``)."""
+def steps_per_epoch(name: str, limit: int | None, batch_size: int, world_size: int = 1) -> int:
+    """Mini-batches each process takes in one epoch over the first ``limit`` training images (all when ``None``),
+    shared out among ``world_size`` processes."""
     size = min(limit or TRAIN_SIZES[name], TRAIN_SIZES[name])
-    return -(-size // batch_size)
+    share = math.ceil(size / world_size)  # padded as jigsaw.devices.shard pads
+    return math.ceil(share / batch_size)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from jigsaw.devices import Processes
 from jigsaw.errors import JigsawError
 from jigsaw.files import atomic_write
 
@@ -24,6 +25,7 @@ class Trainable(Protocol):
 
     config: Any
     history: list[dict]
+    world_size: int  # the processes that train it, recorded in its checkpoint
 
     def save(self, path: Path) -> None: ...
 
@@ -43,10 +45,12 @@ def command_line() -> str:
 
 
 class RunFolder:
-    """The files of one training run, in ``path``."""
+    """The files of one training run, in ``path``. Under ``torchrun`` every process holds one, and only the main
+    process (rank 0) writes."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, processes: Processes = Processes()):
         self.path = Path(path)
+        self.processes = processes
         self.checkpoint = self.path / "checkpoint.pt"
         self.best = self.path / "best.pt"
         self.log = self.path / "log.jsonl"
@@ -63,17 +67,27 @@ class RunFolder:
         ``create()``, which refuses to replace an existing run without ``force``."""
         if resume:
             run = load(self.checkpoint)
+            if run.world_size != self.processes.world_size:
+                raise JigsawError(
+                    f"{self.path} was trained by {run.world_size} process(es) and this is {self.processes.world_size}: "
+                    f"resume it with as many (torchrun --nproc_per_node {run.world_size}; 1: no torchrun), since "
+                    "the processes share out each epoch's batches"
+                )
             run.config.epochs = max(run.config.epochs, epochs)
             return run
         if self.holds_run() and not force:
             raise JigsawError(f"{self.path} already holds a run; pass --resume to continue it or --force to start over")
         run = create()
-        self.log.unlink(missing_ok=True)
+        run.world_size = self.processes.world_size
+        if self.processes.is_main:
+            self.log.unlink(missing_ok=True)
         return run
 
     def open(self, run: Trainable) -> None:
         """Make the folder ready for ``run``'s next epoch: create it, remove what an interrupted write left, and
         bring the log back to the checkpoint's history."""
+        if not self.processes.is_main:
+            return
         self.path.mkdir(parents=True, exist_ok=True)
         for partial in self.path.glob(".*.partial"):
             partial.unlink(missing_ok=True)
@@ -82,6 +96,8 @@ class RunFolder:
 
     def commit(self, run: Trainable, best: bool = False) -> None:
         """Record a finished epoch (already appended to ``run.history``) in the order that survives a kill."""
+        if not self.processes.is_main:
+            return
         if best:
             run.save(self.best)
         run.save(self.checkpoint)

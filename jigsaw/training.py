@@ -6,31 +6,31 @@ one that never stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from jigsaw.devices import Processes, mean_over_processes, shard
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import epoch_seed
+
+SINGLE = Processes()
 
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(epoch_seed(seed, epoch))
 
 
-def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
-    """Index tensors covering ``range(n)`` in a random order, the last batch possibly smaller."""
-    yield from torch.randperm(n, generator=generator).split(batch_size)
-
-
 @torch.no_grad()
 def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 2000) -> float:
     model.eval()
+    device = next(model.parameters()).device
     correct = sum(
-        int((model(x).argmax(1) == y).sum()) for x, y in zip(images.split(batch_size), labels.split(batch_size))
+        int((model(x.to(device)).argmax(1).cpu() == y).sum())
+        for x, y in zip(images.split(batch_size), labels.split(batch_size))
     )
     return correct / len(labels)
 
@@ -64,22 +64,26 @@ def train_epoch(
     generator: torch.Generator,
     progress: Progress = SILENT,
     max_shift: int = 0,
+    processes: Processes = SINGLE,
 ) -> float:
-    """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss."""
+    """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss
+    over every process. Batches go to the model's device; under ``torchrun`` each process takes its shard of the
+    epoch's order and ``batch_size`` images per step (the global batch is ``world_size`` times larger)."""
     model.train()
+    device = next(model.parameters()).device
     total, count = 0.0, 0
-    for index in minibatches(len(train.labels), batch_size, generator):
+    for index in shard(torch.randperm(len(train.labels), generator=generator), processes).split(batch_size):
         optimizer.zero_grad(set_to_none=True)
         images = train.images[index]
         if max_shift:
             images = random_shifts(images, max_shift, generator)
-        loss = F.cross_entropy(model(images), train.labels[index])
+        loss = F.cross_entropy(model(images.to(device)), train.labels[index].to(device))
         loss.backward()
         optimizer.step()
         total += loss.item() * len(index)
         count += len(index)
         progress.advance()
-    return total / count
+    return mean_over_processes(total, count, device, processes)
 
 
 def fit(
@@ -98,25 +102,33 @@ def fit(
     on_epoch: Callable[[dict], None] | None = None,
     before_eval: Callable[[], None] | None = None,
     max_shift: int = 0,
+    processes: Processes = SINGLE,
 ) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
-    improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr.
+    improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr (and
+    ``world_size`` under ``torchrun``).
 
-    ``on_epoch`` sees each record before ``progress`` reports it (a trainer commits its checkpoint there).
-    ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`). ``before_eval`` runs after each
-    epoch's last step (the LaPerm ablation syncs its weights there, so the network
+    ``model`` may be DDP-wrapped (:func:`jigsaw.devices.wrap`); every process measures the whole test split, so
+    they agree on early stopping. ``on_epoch`` sees each record before ``progress`` reports it (a trainer commits
+    its checkpoint there). ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`).
+    ``before_eval`` runs after each epoch's last step (the LaPerm ablation syncs its weights there, so the network
     that is measured is a permutation of its initial weights)."""
     history = list(history or [])
+    network = getattr(model, "module", model)  # the model itself, for measuring
     for epoch in range(start_epoch, epochs):
-        loss = train_epoch(model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift)
+        loss = train_epoch(
+            model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift, processes
+        )
         if before_eval is not None:
             before_eval()
         record = {
             "epoch": epoch + 1,
             "train_loss": loss,
-            "test_accuracy": accuracy(model, test.images, test.labels),
+            "test_accuracy": accuracy(network, test.images, test.labels),
             "lr": optimizer.param_groups[0]["lr"],
         }
+        if processes.distributed:
+            record["world_size"] = processes.world_size
         if scheduler is not None:
             scheduler.step()
         history.append(record)

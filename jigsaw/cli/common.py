@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -39,6 +40,19 @@ def say(message: str) -> None:
     console.print(message, markup=False)
 
 
+@contextmanager
+def processes_on(device: str) -> Iterator[tuple[Any, Any]]:
+    """``(torch device, Processes)`` for a command that trains or runs networks: ``--device`` resolved and, under
+    torchrun, the process group joined for the command's duration."""
+    from jigsaw import devices
+
+    placement = devices.start(device)
+    try:
+        yield placement
+    finally:
+        devices.stop()
+
+
 def warn(message: str) -> None:
     """One line on stderr that does not stop the command."""
     err_console.print(f"warning: {message}", markup=False)
@@ -59,6 +73,13 @@ DataDirOption = Annotated[
 ]
 ForceOption = Annotated[bool, typer.Option("--force", metavar="", help="Overwrite existing outputs.")]
 LimitOption = Annotated[Optional[int], typer.Option(min=1, help="Only the first N training images.")]
+DeviceOption = Annotated[
+    str,
+    typer.Option(
+        help="Where the networks run: auto (CUDA when available, else CPU), cpu, cuda or cuda:N. Under torchrun each "
+        "process takes the GPU of its local rank."
+    ),
+]
 ResumeOption = Annotated[
     bool, typer.Option("--resume", metavar="", help="Continue the run in OUT (its settings are kept).")
 ]
@@ -93,7 +114,13 @@ class Bar:
     The bar appears with the first unit of work (or :meth:`start`), so that input the library refuses before it
     starts working gives one line on stderr and no bar."""
 
-    def __init__(self, description: str, total: int | None, describe: Callable[[dict], str] | None = None):
+    def __init__(
+        self,
+        description: str,
+        total: int | None,
+        describe: Callable[[dict], str] | None = None,
+        visible: bool = True,
+    ):
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -104,6 +131,7 @@ class Bar:
         )
         self.task = self.progress.add_task(description, total=total)
         self.describe = describe
+        self.visible = visible  # under torchrun only the main process draws
         self.started = False
 
     def __enter__(self) -> Bar:
@@ -118,7 +146,7 @@ class Bar:
             self.progress.update(self.task, total=total)
         if label is not None:
             self.progress.update(self.task, description=label)
-        if not self.started:
+        if not self.started and self.visible:
             self.progress.start()
             self.started = True
 
@@ -131,5 +159,5 @@ class Bar:
 
     def epoch(self, record: dict) -> None:
         self.start()
-        if self.describe is not None:
+        if self.describe is not None and self.visible:
             self.progress.console.print(self.describe(record), markup=False)

@@ -12,11 +12,13 @@ from jigsaw.cli.common import (
     Bar,
     DataDirOption,
     Dataset,
+    DeviceOption,
     ForceOption,
     LimitOption,
     ResumeOption,
     command,
     examples,
+    processes_on,
     say,
     train_app,
 )
@@ -55,6 +57,7 @@ def train_classifier(
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
     limit: LimitOption = None,
     data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
     """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
@@ -64,12 +67,14 @@ def train_classifier(
     from jigsaw.pixels.judges import train_classifier as train
 
     check_writable(out, force)
-    steps = steps_per_epoch(dataset.value, limit, 128) * epochs
     describe = lambda r: f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}"
-    with Bar(f"LeNet5 on {dataset.value}", steps, describe) as bar:
-        model, history = train(dataset.value, epochs, seed, lr=lr, data_root=data_dir, limit=limit, progress=bar)
-    save_classifier(out, model, dataset.value, seed, history)
-    say(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}")
+    with processes_on(device) as (where, processes):
+        steps = steps_per_epoch(dataset.value, limit, 128, processes.world_size) * epochs
+        with Bar(f"LeNet5 on {dataset.value}", steps, describe, visible=processes.is_main) as bar:
+            model, history = train(dataset.value, epochs, seed, lr, 128, data_dir, limit, bar, where, processes)
+        if processes.is_main:
+            save_classifier(out, model, dataset.value, seed, history)
+            say(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}")
 
 
 @command(train_app, "solver-nets", epilog=examples("jigsaw train solver-nets --out runs/solver-nets-mnist"))
@@ -141,43 +146,42 @@ def train_index_opt(
     limit: LimitOption = None,
     resume: ResumeOption = False,
     data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
-    """Train a network by permuting its initial weights only (thesis Alg. 1)."""
+    """Train a network by permuting its initial weights only (thesis Alg. 1). Runs unchanged under torchrun: each
+    process trains its shard with 128 images per step (so the global batch is 128 x processes); rank 0 writes."""
     from jigsaw.runs import RunFolder
     from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
 
-    folder = RunFolder(out)
-    run = folder.start(
-        resume,
-        force,
-        epochs,
-        IndexOptRun.load,
-        lambda: IndexOptRun(
-            IndexOptConfig(
-                model=model,
-                dataset=dataset,
-                init=init.value,
-                granularity=granularity.value,
-                ste=ste,
-                sync_every=sync_every,
-                plain=plain,
-                normalize=normalize,
-                shift=shift,
-                lr=lr,
-                epochs=epochs,
-                seed=seed,
-                limit=limit,
-            )
-        ),
+    config = IndexOptConfig(
+        model=model,
+        dataset=dataset,
+        init=init.value,
+        granularity=granularity.value,
+        ste=ste,
+        sync_every=sync_every,
+        plain=plain,
+        normalize=normalize,
+        shift=shift,
+        lr=lr,
+        epochs=epochs,
+        seed=seed,
+        limit=limit,
     )
     describe = lambda r: (
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
-    with Bar(run.config.describe(), run.config.steps_left(len(run.history)), describe) as bar:
-        history = train_run(run, folder, data_dir, progress=bar)
+    with processes_on(device) as (where, processes):
+        folder = RunFolder(out, processes)
+        load = lambda path: IndexOptRun.load(path, where)
+        run = folder.start(resume, force, epochs, load, lambda: IndexOptRun(config, where))
+        steps = run.config.steps_left(len(run.history), processes.world_size)
+        with Bar(run.config.describe(), steps, describe, visible=processes.is_main) as bar:
+            history = train_run(run, folder, data_dir, progress=bar)
     best = max(history, key=lambda r: r["test_accuracy"])
-    say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")
+    if processes.is_main:
+        say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")
 
 
 class GanInput(str, Enum):
@@ -212,39 +216,38 @@ def train_sortgan(
     limit: LimitOption = None,
     resume: ResumeOption = False,
     data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
-    """Train sortGAN: recover images from shuffled pixels (thesis §4.3)."""
+    """Train sortGAN: recover images from shuffled pixels (thesis §4.3). Runs unchanged under torchrun: each process
+    trains its shard with 64 images per step (so the global batch is 64 x processes); rank 0 writes."""
     from jigsaw.pixels.sortgan import SortGANConfig, SortGANRun, train, write_preview
     from jigsaw.runs import RunFolder
 
-    folder = RunFolder(out)
-    run = folder.start(
-        resume,
-        force,
-        epochs,
-        SortGANRun.load,
-        lambda: SortGANRun(
-            SortGANConfig(
-                dataset=dataset.value,
-                input=input.value,
-                mse_weight=mse_weight,
-                score_weight=score_weight,
-                adversarial_weight=adversarial_weight,
-                lr=lr,
-                label_smoothing=label_smoothing,
-                grad_clip=grad_clip,
-                epochs=epochs,
-                seed=seed,
-                limit=limit,
-            )
-        ),
+    config = SortGANConfig(
+        dataset=dataset.value,
+        input=input.value,
+        mse_weight=mse_weight,
+        score_weight=score_weight,
+        adversarial_weight=adversarial_weight,
+        lr=lr,
+        label_smoothing=label_smoothing,
+        grad_clip=grad_clip,
+        epochs=epochs,
+        seed=seed,
+        limit=limit,
     )
     describe = lambda r: (
         f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
         f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"
     )
-    with Bar(f"sortGAN on {run.config.dataset}", run.config.steps_left(len(run.history)), describe) as bar:
-        train(run, folder, data_dir, progress=bar)
-    preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir)
-    say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")
+    with processes_on(device) as (where, processes):
+        folder = RunFolder(out, processes)
+        load = lambda path: SortGANRun.load(path, where)
+        run = folder.start(resume, force, epochs, load, lambda: SortGANRun(config, where))
+        steps = run.config.steps_left(len(run.history), processes.world_size)
+        with Bar(f"sortGAN on {run.config.dataset}", steps, describe, visible=processes.is_main) as bar:
+            train(run, folder, data_dir, progress=bar)
+        if processes.is_main:
+            preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir)
+            say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")

@@ -13,6 +13,7 @@ import torch
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
 from jigsaw.datasets import load_dataset
+from jigsaw.devices import Processes, wrap
 from jigsaw.models import LeNet5
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
@@ -31,17 +32,20 @@ def train_classifier(
     data_root=None,
     limit: int | None = None,
     progress: Progress = SILENT,
+    device: torch.device | str = "cpu",
+    processes: Processes = Processes(),
 ) -> tuple[LeNet5, list]:
-    """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch."""
+    """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch. Under ``torchrun``
+    (``processes``) the model is DDP-wrapped and each process trains its shard of every epoch."""
     train_images, train_labels = load_dataset(dataset, train=True, root=data_root)
     test_images, test_labels = load_dataset(dataset, train=False, root=data_root)
     if limit is not None:
         train_images, train_labels = train_images[:limit], train_labels[:limit]
     torch.manual_seed(seed)
-    model = LeNet5()
+    model = LeNet5().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = fit(
-        model,
+        wrap(model, torch.device(device), processes),
         optimizer,
         Split(train_images, train_labels),
         Split(test_images, test_labels),
@@ -49,6 +53,7 @@ def train_classifier(
         seed,
         batch_size=batch_size,
         progress=progress,
+        processes=processes,
     )
     return model, history
 

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
+from jigsaw.devices import mean_over_processes, shard, wrap
 from jigsaw.errors import JigsawError
 from jigsaw.figures import write_labelled_grid
 from jigsaw.files import read_image
@@ -60,9 +61,9 @@ class SortGANConfig:
     limit: int | None = None  # first N training images only
     validation: int = 1000  # first N test images, shuffled with seed 0, for the per-epoch MSE / PSNR
 
-    def steps_left(self, epochs_done: int) -> int:
+    def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
         """Training steps still to run (for a progress bar)."""
-        return steps_per_epoch(self.dataset, self.limit, self.batch_size) * (self.epochs - epochs_done)
+        return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
 
     def validate(self) -> SortGANConfig:
         if self.input not in INPUTS:
@@ -88,73 +89,83 @@ class SortGAN(nn.Module):
     def _with_label(flat: Tensor, labels: Tensor) -> Tensor:
         return torch.cat([flat, F.one_hot(labels, CLASSES).to(flat.dtype)], dim=1)
 
-    def scores(self, shuffled_flat: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, bool]:
+    def scores(
+        self, shuffled_flat: Tensor, labels: Tensor, generator: nn.Module | None = None
+    ) -> tuple[Tensor, Tensor, bool]:
         """``(generator output (B, 784), the pixel values to place, whether those are sorted)``.
 
         Only the order of the generator's output is used. With ``input="sorted"`` the sorted pixels are both the
         generator's input and the values to place, so they are sorted once.
         """
+        net = generator or self.generator  # the generator itself, or its DDP wrapper in training
         if self.input == "sorted":
             values = shuffled_flat.gather(1, stable_argsort(shuffled_flat))
-            return self.generator(self._with_label(values, labels)), values, True
-        return self.generator(self._with_label(shuffled_flat, labels)), shuffled_flat, False
+            return net(self._with_label(values, labels)), values, True
+        return net(self._with_label(shuffled_flat, labels)), shuffled_flat, False
 
     def arrange(self, shuffled_flat: Tensor, labels: Tensor) -> Tensor:
         """The real pixels placed in the generator's order, ``(B, 784)``; differentiable for the generator (STE)."""
         scores, values, values_sorted = self.scores(shuffled_flat, labels)
         return rank_match(scores, values, values_sorted=values_sorted)
 
-    def realism(self, flat: Tensor, labels: Tensor) -> Tensor:
+    def realism(self, flat: Tensor, labels: Tensor, discriminator: nn.Module | None = None) -> Tensor:
         """Discriminator logit ``(B,)``: high means 'looks like a real image of this class'."""
-        return self.discriminator(self._with_label(flat, labels)).squeeze(1)
+        return (discriminator or self.discriminator)(self._with_label(flat, labels)).squeeze(1)
 
     @torch.no_grad()
     def solve(self, shuffled: Tensor, labels: Tensor | None = None, batch_size: int = 2000) -> tuple[Tensor, Tensor]:
         """Recover ``(B, 1, 28, 28)`` shuffled images; returns ``(recovered, labels)``.
 
         Without labels every class is tried and the one whose recovery the discriminator rates most real is kept.
+        The work runs on the model's device; the results come back on the input's.
         """
         self.eval()
-        flat = shuffled.flatten(1)
-        if labels is None:
-            labels = self.guess_labels(flat, batch_size)
+        device = next(self.parameters()).device
+        flat = shuffled.flatten(1).to(device)
+        labels = self.guess_labels(flat, batch_size) if labels is None else labels.to(device)
         out = torch.cat([self.arrange(f, y) for f, y in zip(flat.split(batch_size), labels.split(batch_size))])
-        return out.view_as(shuffled), labels
+        return out.view_as(shuffled).to(shuffled.device), labels.to(shuffled.device)
 
     def guess_labels(self, flat: Tensor, batch_size: int) -> Tensor:
         guesses = []
         for f in flat.split(batch_size):
-            logits = torch.stack(
-                [
-                    self.realism(self.arrange(f, torch.full((len(f),), c)), torch.full((len(f),), c))
-                    for c in range(CLASSES)
-                ],
-                dim=1,
-            )
-            guesses.append(logits.argmax(1))
+            logits = []
+            for c in range(CLASSES):
+                label = torch.full((len(f),), c, device=f.device)
+                logits.append(self.realism(self.arrange(f, label), label))
+            guesses.append(torch.stack(logits, dim=1).argmax(1))
         return torch.cat(guesses)
 
 
 def train_step(
-    model: SortGAN, opt_g, opt_d, images: Tensor, labels: Tensor, perms: Tensor, config: SortGANConfig
+    model: SortGAN,
+    opt_g,
+    opt_d,
+    images: Tensor,
+    labels: Tensor,
+    perms: Tensor,
+    config: SortGANConfig,
+    nets: tuple[nn.Module, nn.Module] | None = None,
 ) -> dict[str, float]:
-    """One discriminator and one generator update on a batch ``images (B, 784)``; ``perms`` shuffles them."""
+    """One discriminator and one generator update on a batch ``images (B, 784)``; ``perms`` shuffles them.
+    ``nets`` are the generator and discriminator to call (their DDP wrappers under ``torchrun``)."""
     model.train()
+    generator, discriminator = nets or (model.generator, model.discriminator)
     shuffled = apply_permutation(images, perms)
-    scores, values, values_sorted = model.scores(shuffled, labels)
+    scores, values, values_sorted = model.scores(shuffled, labels, generator)
     arranged = rank_match(scores, values, values_sorted=values_sorted)
-    ones, zeros = torch.ones(len(labels)), torch.zeros(len(labels))
+    ones, zeros = torch.ones(len(labels), device=images.device), torch.zeros(len(labels), device=images.device)
 
     opt_d.zero_grad(set_to_none=True)
     # real and re-arranged images go through the discriminator as one batch (one matmul per layer, not two)
-    logits = model.realism(torch.cat([images, arranged.detach()]), torch.cat([labels, labels]))
+    logits = model.realism(torch.cat([images, arranged.detach()]), torch.cat([labels, labels]), discriminator)
     targets = torch.cat([ones - config.label_smoothing, zeros])
     d_loss = 2 * F.binary_cross_entropy_with_logits(logits, targets)
     d_loss.backward()
     opt_d.step()
 
     opt_g.zero_grad(set_to_none=True)
-    adversarial = F.binary_cross_entropy_with_logits(model.realism(arranged, labels), ones)
+    adversarial = F.binary_cross_entropy_with_logits(model.realism(arranged, labels, discriminator), ones)
     reconstruction = F.mse_loss(arranged, images)
     g_loss = config.adversarial_weight * adversarial + config.mse_weight * reconstruction
     if config.score_weight:
@@ -169,10 +180,11 @@ def train_step(
 class SortGANRun:
     """Model, optimizers and history of a sortGAN run; checkpointed atomically after every epoch."""
 
-    def __init__(self, config: SortGANConfig):
+    def __init__(self, config: SortGANConfig, device: torch.device | str = "cpu"):
         self.config = config.validate()
         torch.manual_seed(config.seed)
-        self.model = SortGAN(config.input)
+        self.model = SortGAN(config.input).to(device)  # initialised on the CPU: the same weights on any device
+        self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
         self.history: list[dict] = []
@@ -183,17 +195,19 @@ class SortGANRun:
             "opt_d": self.opt_d.state_dict(),
             "history": self.history,
             "command": command_line(),
+            "world_size": self.world_size,
         }
         save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
 
     @classmethod
-    def load(cls, path: Path) -> SortGANRun:
+    def load(cls, path: Path, device: torch.device | str = "cpu") -> SortGANRun:
         payload = load_checkpoint(path, KIND)
         meta = payload["meta"]
         if "opt_g" not in meta:
             raise JigsawError(f"{path}: a solver-only checkpoint cannot be resumed")
         require(path, meta, opt_g=dict, opt_d=dict, history=list)
-        training = cls(config_from(path, payload["config"], SortGANConfig))
+        training = cls(config_from(path, payload["config"], SortGANConfig), device)
+        training.world_size = meta.get("world_size", 1)
         load_state(training.model, dequantize(payload["state_dict"], path), path)
         restore(path, "the generator's optimizer state", lambda: training.opt_g.load_state_dict(meta["opt_g"]))
         restore(path, "the discriminator's optimizer state", lambda: training.opt_d.load_state_dict(meta["opt_d"]))
@@ -209,29 +223,41 @@ def validate(model: SortGAN, originals: Tensor, shuffled: Tensor, labels: Tensor
 
 def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progress: Progress = SILENT) -> list[dict]:
     """Train until ``config.epochs``; per epoch: ``checkpoint.pt`` (to resume) and its line in ``log.jsonl``, and
-    ``best.pt`` whenever the validation PSNR is the best so far (to ship)."""
+    ``best.pt`` whenever the validation PSNR is the best so far (to ship).
+
+    Under ``torchrun`` (``folder.processes``) generator and discriminator are DDP-wrapped, each process trains its
+    shard of every epoch with ``batch_size`` images per step, and only the main process writes."""
     config = training.config
+    folder = RunFolder.of(folder)
+    processes = folder.processes
+    device = next(training.model.parameters()).device
+    nets = (wrap(training.model.generator, device, processes), wrap(training.model.discriminator, device, processes))
     images, labels = load_dataset(config.dataset, train=True, root=data_root)
     if config.limit is not None:
         images, labels = images[: config.limit], labels[: config.limit]
-    flat = images.flatten(1)
+    flat, labels = images.flatten(1).to(device), labels.to(device)
     val_images, val_labels = load_dataset(config.dataset, train=False, root=data_root)
     val_images, val_labels = val_images[: config.validation], val_labels[: config.validation]
     val_shuffled, _ = shuffle_pixels(val_images, seed=0)
-    folder = RunFolder.of(folder)
+    val_images, val_shuffled, val_labels = val_images.to(device), val_shuffled.to(device), val_labels.to(device)
     folder.open(training)
     for epoch in range(len(training.history), config.epochs):
         generator = torch.Generator().manual_seed(epoch_seed(config.seed, epoch))
         totals: dict[str, float] = {}
-        batches = torch.randperm(len(labels), generator=generator).split(config.batch_size)
+        batches = shard(torch.randperm(len(labels), generator=generator), processes).split(config.batch_size)
         for index in batches:
-            perms = random_permutations(len(index), PIXELS, generator)
-            for key, value in train_step(
-                training.model, training.opt_g, training.opt_d, flat[index], labels[index], perms, config
-            ).items():
+            perms = random_permutations(len(index), PIXELS, generator).to(device)
+            index = index.to(device)
+            step = train_step(
+                training.model, training.opt_g, training.opt_d, flat[index], labels[index], perms, config, nets
+            )
+            for key, value in step.items():
                 totals[key] = totals.get(key, 0.0) + value / len(batches)
             progress.advance()
+        totals = {key: mean_over_processes(value, 1, device, processes) for key, value in totals.items()}
         record = {"epoch": epoch + 1, **totals, **validate(training.model, val_images, val_shuffled, val_labels)}
+        if processes.distributed:
+            record["world_size"] = processes.world_size
         best_so_far = all(record["val_psnr"] > r["val_psnr"] for r in training.history)
         training.history.append(record)
         folder.commit(training, best=best_so_far)  # GAN training can collapse late: best.pt keeps the best epoch

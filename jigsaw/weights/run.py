@@ -23,6 +23,7 @@ import torch
 
 from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
 from jigsaw.datasets import load_dataset, steps_per_epoch
+from jigsaw.devices import wrap
 from jigsaw.errors import JigsawError
 from jigsaw.models import build_model
 from jigsaw.permute import GRANULARITIES
@@ -83,9 +84,9 @@ class IndexOptConfig:
     def base_optimizer(self) -> str:
         return self.base or ("adam" if self.model == "lenet5" else "sgd")
 
-    def steps_left(self, epochs_done: int) -> int:
+    def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
         """Optimizer steps still to run (for a progress bar)."""
-        return steps_per_epoch(self.dataset, self.limit, self.batch_size) * (self.epochs - epochs_done)
+        return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
 
     def describe(self) -> str:
         if self.plain:
@@ -97,11 +98,13 @@ class IndexOptConfig:
 class IndexOptRun:
     """Model, optimizer and scheduler of a run, built from a config (and restored from a checkpoint)."""
 
-    def __init__(self, config: IndexOptConfig):
+    def __init__(self, config: IndexOptConfig, device: torch.device | str = "cpu"):
         self.config = config.validate()
         torch.manual_seed(config.seed)
-        self.model = initialize(build_model(config.model), config.init, config.seed)
-        self.initial_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        model = initialize(build_model(config.model), config.init, config.seed)  # on the CPU: the same on any device
+        self.initial_state = {k: v.clone() for k, v in model.state_dict().items()}
+        self.model = model.to(device)
+        self.world_size = 1  # processes that train it (set by RunFolder.start)
         extra: dict[str, Any] = {"momentum": 0.9} if config.base_optimizer == "sgd" else {}
         if config.plain:
             self.optimizer = BASE_OPTIMIZERS[config.base_optimizer](self.model.parameters(), lr=config.lr, **extra)
@@ -124,16 +127,18 @@ class IndexOptRun:
             "scheduler": self.scheduler.state_dict(),
             "history": self.history,
             "initial_state_dict": self.initial_state,
+            "world_size": self.world_size,
         }
         save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
 
     @classmethod
-    def load(cls, path: Path) -> IndexOptRun:
+    def load(cls, path: Path, device: torch.device | str = "cpu") -> IndexOptRun:
         payload = load_checkpoint(path, KIND)
         meta = payload["meta"]
         config = config_from(path, payload["config"], IndexOptConfig, defaults=LEGACY_DEFAULTS)
         require(path, meta, optimizer=dict, scheduler=dict, history=list, initial_state_dict=dict)
-        run = cls(config)
+        run = cls(config, device)
+        run.world_size = meta.get("world_size", 1)
         load_state(run.model, payload["state_dict"], path)
         load_state(build_model(config.model), meta["initial_state_dict"], path, what="initial weights")
         restore(path, "the optimizer state", lambda: run.optimizer.load_state_dict(meta["optimizer"]))
@@ -158,8 +163,12 @@ def load_splits(config: IndexOptConfig, data_root=None) -> tuple[Split, Split]:
 
 
 def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progress: Progress = SILENT) -> list[dict]:
-    """Train (or continue) ``run`` until its epochs are done or early stopping triggers; commit every epoch."""
+    """Train (or continue) ``run`` until its epochs are done or early stopping triggers; commit every epoch.
+
+    Under ``torchrun`` (``folder.processes``) the model is DDP-wrapped: the all-reduced gradients give every process
+    the same latent weights, so the same permutation, after every step; only the main process writes."""
     folder = RunFolder.of(folder)
+    device = next(run.model.parameters()).device
     train, test = load_splits(run.config, data_root)
     folder.open(run)
 
@@ -169,7 +178,7 @@ def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progre
 
     sync = getattr(run.optimizer, "sync", None)
     fit(
-        run.model,
+        wrap(run.model, device, folder.processes),
         run.optimizer,
         train,
         test,
@@ -184,5 +193,6 @@ def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progre
         on_epoch=end_of_epoch,
         before_eval=sync,
         max_shift=run.config.shift,
+        processes=folder.processes,
     )
     return run.history

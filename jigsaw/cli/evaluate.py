@@ -8,7 +8,19 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from jigsaw.cli.common import Bar, DataDirOption, Dataset, ForceOption, Mode, app, command, console, examples, say
+from jigsaw.cli.common import (
+    Bar,
+    DataDirOption,
+    Dataset,
+    DeviceOption,
+    ForceOption,
+    Mode,
+    app,
+    command,
+    console,
+    examples,
+    say,
+)
 
 METRIC_COLUMNS = {
     "mse": "MSE",
@@ -56,6 +68,7 @@ def evaluate(
     knn_k: Annotated[int, typer.Option(min=1, help="k of the knn baseline.")] = 50,
     judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint (default: bundled).")] = None,
     data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
     """Pixels: shuffle the test set's pixels, solve with each method, and measure MSE, PSNR, SSIM, judge accuracy,
@@ -64,7 +77,9 @@ def evaluate(
     if mode is Mode.tiles:
         _evaluate_tiles(out, images, tile, grid, seed, force)
     else:
-        _evaluate_pixels(out, method, model, classifiers, dataset.value, limit, seed, knn_k, judge, data_dir, force)
+        _evaluate_pixels(
+            out, method, model, classifiers, dataset.value, limit, seed, knn_k, judge, data_dir, device, force
+        )
 
 
 def _evaluate_pixels(
@@ -78,13 +93,16 @@ def _evaluate_pixels(
     knn_k: int,
     judge: Optional[Path],
     data_dir: Optional[Path],
+    device: str,
     force: bool,
 ) -> None:
+    from jigsaw.devices import resolve_device
     from jigsaw.files import check_report_folder
     from jigsaw.pixels.evaluate import evaluate_test_set
     from jigsaw.pixels.solvers import SolverSettings, chosen_methods
 
-    settings = SolverSettings(dataset=dataset, data_dir=data_dir, knn_k=knn_k, model=model, classifiers=classifiers)
+    where = str(resolve_device(device))
+    settings = SolverSettings(dataset, data_dir, knn_k, model, classifiers, where)
     methods = chosen_methods(method, settings)
     metrics_path, grid_path = check_report_folder(out, force, "metrics.json", "grid.png")
     with Bar(f"solving {dataset} images", total=len(methods) + 1) as bar:

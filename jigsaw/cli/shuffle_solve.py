@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jigsaw.cli.common import Bar, Dataset, ForceOption, Mode, app, command, examples, say, warn
+from jigsaw.cli.common import Bar, Dataset, DeviceOption, ForceOption, Mode, app, command, examples, say, warn
 
 
 @command(
@@ -90,10 +90,12 @@ def solve(
     steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS (default: from the PNG's metadata).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
     """Solve a shuffled image: pixels with a trained sortGAN, tiles with the edge-compatibility solver.
     Both solvers are deterministic: the same puzzle always gives the same answer."""
+    from jigsaw.devices import resolve_device
     from jigsaw.errors import JigsawError
     from jigsaw.files import check_image_output, write_image
     from jigsaw.pixels.solvers import SolverSettings, solve_digit
@@ -105,7 +107,8 @@ def solve(
         return
     if grid is not None or tile is not None:
         raise JigsawError("--grid and --tile only apply to --mode tiles")
-    settings = SolverSettings(dataset=dataset.value, model=model, classifiers=classifiers)
+    where = str(resolve_device(device))
+    settings = SolverSettings(dataset=dataset.value, model=model, classifiers=classifiers, device=where)
     with Bar("optimising pixel positions", total=steps) as bar:  # shown by the classifier method only
         recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, bar)
     write_image(recovered, out, force=force)
@@ -137,13 +140,15 @@ def demo(
     out: Annotated[Path, typer.Option(help="Side-by-side PNG: original | shuffled | recovered.")] = Path("demo.png"),
     dataset: Annotated[Dataset, typer.Option(help="Bundled test images and model to use.")] = Dataset.mnist,
     seed: Annotated[int, typer.Option(help="Seed of the shuffle.")] = 0,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
     """Shuffle ten bundled test images (one per class), solve them with the bundled sortGAN, write a PNG.
     Needs no dataset and no training."""
+    from jigsaw.devices import resolve_device
     from jigsaw.files import check_image_output
     from jigsaw.pixels.sortgan import write_demo
 
     check_image_output(out, force)
-    write_demo(dataset.value, seed, out, force)
+    write_demo(dataset.value, seed, out, force, resolve_device(device))
     say(f"wrote {out}: columns original, shuffled (seed {seed}), recovered by sortGAN")

@@ -86,16 +86,18 @@ def train_solver_nets(
     seed: Annotated[int, typer.Option(help="Seed of the first LeNet5 (members use seed+1, seed+2).")] = 0,
     limit: LimitOption = None,
     data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
     """Train the frozen nets of the classifier solver (thesis Appendix B): a LeNet5, two bag members that re-train
     only its input layer, and a prototype discriminator (original vs shuffled images)."""
+    from jigsaw.devices import resolve_device
     from jigsaw.pixels.classifier_solver import BAG_FILES, DISCRIMINATOR_FILE, check_solver_nets_output
     from jigsaw.pixels.classifier_solver import train_solver_nets as train
 
     check_solver_nets_output(out, force)
     with Bar("training", total=4) as bar:
-        train(dataset.value, out, seed, epochs, member_epochs, data_dir, limit=limit, progress=bar)
+        train(dataset.value, out, seed, epochs, member_epochs, data_dir, bar, limit, resolve_device(device))
     say(f"wrote {', '.join(BAG_FILES)} and {DISCRIMINATOR_FILE} to {out}")
 
 

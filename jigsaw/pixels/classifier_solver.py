@@ -58,13 +58,17 @@ class SolverNets:
     classifiers: list[LeNet5]
     discriminator: LeNet5 | None
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.classifiers[0].parameters()).device
+
 
 # --------------------------------------------------------------------------------------------------------------------
 # Losses
 # --------------------------------------------------------------------------------------------------------------------
 def boundary_loss(images: Tensor, border: int) -> Tensor:
     """Per-image mean intensity of the ``border``-pixel frame, ``(B,)``: zero on a digit with a black margin."""
-    mask = torch.ones(images.shape[-2:], dtype=torch.bool)
+    mask = torch.ones(images.shape[-2:], dtype=torch.bool, device=images.device)
     mask[border:-border, border:-border] = False
     return images[..., mask].flatten(1).mean(1)
 
@@ -113,22 +117,24 @@ def solve(
 ) -> Tensor:
     """Recover ``(B, 1, H, W)`` shuffled images of known labels; the output is a permutation of each input.
 
-    With several restarts, each image keeps the run with the lowest final loss.
+    With several restarts, each image keeps the run with the lowest final loss. The work runs on the nets' device;
+    the result comes back on the input's.
     """
-    b, flat = len(shuffled), shuffled.flatten(1)
-    best, best_loss = flat.clone(), torch.full((b,), float("inf"))
+    device = nets.device
+    b, flat, labels = len(shuffled), shuffled.flatten(1).to(device), labels.to(device)
+    best, best_loss = flat.clone(), torch.full((b,), float("inf"), device=device)
     for restart in range(config.restarts):
         start = (
             flat
             if restart == 0
-            else apply_permutation(flat, random_permutations(b, flat.shape[1], config.seed + restart))
+            else apply_permutation(flat, random_permutations(b, flat.shape[1], config.seed + restart).to(device))
         )
         candidate = _optimise(start, labels, nets, config, shuffled.shape[1:], progress)
         with torch.no_grad():
             loss = total_loss(candidate.view_as(shuffled), labels, nets, config)["total"]
         better = loss < best_loss
         best[better], best_loss[better] = candidate[better], loss[better]
-    return best.view_as(shuffled)
+    return best.view_as(shuffled).to(shuffled.device)
 
 
 def _optimise(
@@ -151,14 +157,16 @@ def _optimise(
 # --------------------------------------------------------------------------------------------------------------------
 def train_bag_member(
     base: LeNet5, dataset: str, seed: int, epochs: int, data_root=None, limit: int | None = None
-) -> tuple[LeNet5, list]:
+) -> tuple[LeNet5, list]:  # trains on base's device
     """A copy of ``base`` whose input layer alone is re-initialised (``seed``) and trained; the rest stays frozen."""
     images, labels = load_dataset(dataset, train=True, root=data_root)
     train = Split(images[:limit], labels[:limit])
     test = Split(*load_dataset(dataset, train=False, root=data_root))
-    member = copy.deepcopy(base).requires_grad_(False)
+    device = next(base.parameters()).device
+    member = copy.deepcopy(base).cpu().requires_grad_(False)
     torch.manual_seed(seed)
-    member.conv1.reset_parameters()
+    member.conv1.reset_parameters()  # on the CPU: the same new weights whatever the device
+    member = member.to(device)
     member.conv1.requires_grad_(True)
     optimizer = torch.optim.Adam(member.conv1.parameters(), lr=1e-3)
     history = fit(member, optimizer, train, test, epochs, seed)
@@ -166,12 +174,12 @@ def train_bag_member(
 
 
 def train_discriminator(
-    dataset: str, seed: int, epochs: int, data_root=None, limit: int | None = None
+    dataset: str, seed: int, epochs: int, data_root=None, limit: int | None = None, device: torch.device | str = "cpu"
 ) -> tuple[LeNet5, list]:
     """A LeNet5 with one logit: original training images (1) against the same images pixel-shuffled (0)."""
     images = load_dataset(dataset, train=True, root=data_root)[0][:limit]
     torch.manual_seed(seed)
-    model = LeNet5(num_classes=1)
+    model = LeNet5(num_classes=1).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(seed)
     history = []
@@ -181,8 +189,8 @@ def train_discriminator(
         for index in batches:
             real = images[index]
             fake, _ = shuffle_pixels(real, generator)
-            logits = model(torch.cat([real, fake])).squeeze(1)
-            targets = torch.cat([torch.ones(len(real)), torch.zeros(len(real))])
+            logits = model(torch.cat([real, fake]).to(device)).squeeze(1)
+            targets = torch.cat([torch.ones(len(real)), torch.zeros(len(real))]).to(device)
             loss = F.binary_cross_entropy_with_logits(logits, targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -208,18 +216,19 @@ def train_solver_nets(
     data_root=None,
     progress: Progress = SILENT,
     limit: int | None = None,
+    device: torch.device | str = "cpu",
 ) -> None:
     """Train and save the bag of three LeNet5s and the prototype discriminator into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     progress.advance("LeNet5")
-    base, history = train_classifier(dataset, epochs, seed, data_root=data_root, limit=limit)
+    base, history = train_classifier(dataset, epochs, seed, data_root=data_root, limit=limit, device=device)
     save_classifier(out / BAG_FILES[0], base, dataset, seed, history)
     for k, name in enumerate(BAG_FILES[1:], start=1):
         progress.advance(f"bag member {k} (input layer only)")
         member, history = train_bag_member(base, dataset, seed + k, member_epochs, data_root, limit)
         save_classifier(out / name, member, dataset, seed + k, history)
     progress.advance("prototype discriminator")
-    discriminator, history = train_discriminator(dataset, seed, member_epochs, data_root, limit)
+    discriminator, history = train_discriminator(dataset, seed, member_epochs, data_root, limit, device)
     save_checkpoint(
         out / DISCRIMINATOR_FILE,
         DISCRIMINATOR_KIND,
@@ -229,7 +238,7 @@ def train_solver_nets(
     )
 
 
-def load_solver_nets(folder: Path) -> SolverNets:
+def load_solver_nets(folder: Path, device: torch.device | str = "cpu") -> SolverNets:
     """The frozen bag and discriminator written by :func:`train_solver_nets`."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -237,4 +246,5 @@ def load_solver_nets(folder: Path) -> SolverNets:
     classifiers = [load_classifier(folder / name)[0] for name in BAG_FILES]
     payload = load_checkpoint(folder / DISCRIMINATOR_FILE, DISCRIMINATOR_KIND)
     discriminator = load_state(LeNet5(num_classes=1), payload["state_dict"], folder / DISCRIMINATOR_FILE)
-    return SolverNets(classifiers, discriminator.eval().requires_grad_(False))
+    nets = SolverNets([c.to(device) for c in classifiers], discriminator.eval().requires_grad_(False).to(device))
+    return nets

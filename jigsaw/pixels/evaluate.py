@@ -77,14 +77,13 @@ def evaluate(
     return results, outputs
 
 
-def label_guess_accuracy(sortgan_path: Path, puzzles: Puzzles) -> float:
+def label_guess_accuracy(sortgan_path: Path, puzzles: Puzzles, device: str = "cpu") -> float:
     """Share of puzzles whose class sortGAN's discriminator guesses right (every class tried, the most
     real-looking recovery kept), as ``jigsaw solve`` does without ``--label``."""
     from jigsaw.pixels.sortgan import load_solver
 
     model, _ = load_solver(sortgan_path)
-    with torch.no_grad():
-        guessed = model.guess_labels(puzzles.shuffled.flatten(1), batch_size=2000)
+    _, guessed = model.to(device).solve(puzzles.shuffled)
     return float((guessed == puzzles.labels).float().mean())
 
 
@@ -100,7 +99,7 @@ def evaluate_test_set(
 ) -> dict:
     """``jigsaw evaluate``: solve the first ``limit`` test images with each method, write ``metrics.json`` (the
     returned report) and ``grid.png`` (original, shuffled and every method's recovery of the first ten)."""
-    judge = load_judge(settings.dataset, judge_path)
+    judge = load_judge(settings.dataset, judge_path).to(settings.device)
     reference, reference_labels = load_dataset(settings.dataset, train=False, root=settings.data_dir)
     puzzles = puzzles_from(reference, reference_labels, limit, seed)
     solvers = build_solvers(methods, settings)
@@ -117,7 +116,7 @@ def evaluate_test_set(
         "results": results,
     }
     if "sortgan" in solvers:  # what `jigsaw solve` does without --label: how often is its guess right?
-        report["sortgan_label_guess_accuracy"] = label_guess_accuracy(settings.sortgan_path(), puzzles)
+        report["sortgan_label_guess_accuracy"] = label_guess_accuracy(settings.sortgan_path(), puzzles, settings.device)
     write_json(metrics_path, report)
     first = slice(0, 10)
     shown = [m for m in solvers if m != "shuffled"]

@@ -49,11 +49,12 @@ def ssim(recovered: Tensor, original: Tensor, data_range: float = 1.0, win_size:
 def predict(classifier: LeNet5, images: Tensor, batch_size: int = 1000) -> tuple[Tensor, Tensor]:
     """``(predicted labels (B,), penultimate features (B, 84))`` of a LeNet5."""
     classifier.eval()
+    device = next(classifier.parameters()).device
     labels, features = [], []
     for batch in images.split(batch_size):
-        f = classifier.features(batch)
-        features.append(f)
-        labels.append(classifier.fc3(f).argmax(1))
+        f = classifier.features(batch.to(device))
+        features.append(f.cpu())
+        labels.append(classifier.fc3(f).argmax(1).cpu())
     return torch.cat(labels), torch.cat(features)
 
 

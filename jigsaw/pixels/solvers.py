@@ -37,6 +37,7 @@ class SolverSettings:
     knn_k: int = baselines.KNN_DEFAULT_K
     model: Path | None = None  # sortGAN checkpoint; None: the bundled one for the dataset
     classifiers: Path | None = None  # folder of `jigsaw train solver-nets`
+    device: str = "cpu"  # where the learned solvers run (a torch device name)
 
     def sortgan_path(self) -> Path:
         from jigsaw.pixels.sortgan import bundled_solver_path
@@ -73,10 +74,10 @@ def build_solvers(methods: list[str], settings: SolverSettings) -> dict[str, Sol
         baselines = baseline_solvers(settings.dataset, settings.data_dir, k=settings.knn_k)
         solvers.update({name: solver for name, solver in baselines.items() if name in methods})
     if "sortgan" in methods:
-        solvers["sortgan"] = sortgan_solver(settings.sortgan_path())
+        solvers["sortgan"] = sortgan_solver(settings.sortgan_path(), settings.device)
     if "classifier" in methods:
         assert settings.classifiers is not None  # chosen_methods refused it otherwise
-        solvers["classifier"] = classifier_solver(settings.classifiers)
+        solvers["classifier"] = classifier_solver(settings.classifiers, device=settings.device)
     return solvers
 
 
@@ -94,19 +95,20 @@ def baseline_solvers(dataset: str, root=None, k: int = baselines.KNN_DEFAULT_K) 
     }
 
 
-def sortgan_solver(path) -> Solver:
+def sortgan_solver(path, device: str = "cpu") -> Solver:
     """A trained sortGAN as a harness solver (labels given)."""
     from jigsaw.pixels.sortgan import load_solver
 
     model, _ = load_solver(path)
+    model.to(device)
     return lambda shuffled, labels: model.solve(shuffled, labels)[0]
 
 
-def classifier_solver(folder, config=None) -> Solver:
+def classifier_solver(folder, config=None, device: str = "cpu") -> Solver:
     """The frozen-classifier solver as a harness solver (default settings unless ``config`` is given)."""
     from jigsaw.pixels.classifier_solver import SolverConfig, load_solver_nets, solve
 
-    nets = load_solver_nets(folder)
+    nets = load_solver_nets(folder, device)
     return lambda shuffled, labels: solve(shuffled, labels, nets, config or SolverConfig())
 
 
@@ -134,13 +136,14 @@ def solve_digit(
         if settings.classifiers is None:
             raise JigsawError(CLASSIFIERS_NEEDED)
         shuffled = read_digit(puzzle)
-        nets = load_solver_nets(settings.classifiers)
+        nets = load_solver_nets(settings.classifiers, settings.device)
         recovered = solve(shuffled.unsqueeze(0), torch.tensor([label]), nets, SolverConfig(steps=steps), progress)
         return recovered[0], label
     from jigsaw.pixels.sortgan import load_solver
 
     shuffled = read_digit(puzzle)
     solver, _ = load_solver(settings.sortgan_path())
+    solver.to(settings.device)
     recovered, labels = solver.solve(shuffled.unsqueeze(0), None if label is None else torch.tensor([label]))
     return recovered[0], int(labels[0])
 

@@ -340,11 +340,11 @@ def export_solver(checkpoint: Path, out: Path) -> Path:
     return save_checkpoint(out, KIND, payload["config"], quantize(payload["state_dict"]), meta)
 
 
-def write_demo(dataset: str, seed: int, out: Path, force: bool = False) -> Path:
+def write_demo(dataset: str, seed: int, out: Path, force: bool = False, device: torch.device | str = "cpu") -> Path:
     """The ten bundled test images shuffled with ``seed`` and recovered by the bundled sortGAN, as a labelled grid:
     original | shuffled | recovered."""
     originals = bundled_samples(dataset)
     shuffled, _ = shuffle_pixels(originals, seed)
     solver, _ = load_solver(bundled_solver_path(dataset))
-    recovered, _ = solver.solve(shuffled, torch.arange(len(originals)))
+    recovered, _ = solver.to(device).solve(shuffled, torch.arange(len(originals)))
     return write_labelled_grid([originals, shuffled, recovered], TITLES, out, force=force)

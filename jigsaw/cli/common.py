@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
 
 from jigsaw.errors import JigsawError
 
@@ -31,6 +32,7 @@ app.add_typer(train_app, name="train")
 plot_app = typer.Typer(help="Figures from checkpoints.", no_args_is_help=True)
 app.add_typer(plot_app, name="plot")
 
+C = TypeVar("C")
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -51,6 +53,26 @@ def processes_on(device: str) -> Iterator[tuple[Any, Any]]:
         yield placement
     finally:
         devices.stop()
+
+
+def config_from_options(cls: type[C], options: dict[str, Any]) -> C:
+    """The dataclass ``cls`` from a command's options of the same names (``locals()`` at the top of its body);
+    choices are passed by their value."""
+    import dataclasses
+
+    names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v.value if isinstance(v, Enum) else v for k, v in options.items() if k in names})
+
+
+def print_table(title: str, rows: list[dict], columns: dict[str, tuple[str, str]]) -> None:
+    """``rows`` as a Rich table: ``columns`` maps each heading to the row key and format spec of its cells (the
+    first column left-aligned, a missing or ``None`` value shown as a dash)."""
+    table = Table(title=title)
+    for heading in columns:
+        table.add_column(heading, justify="left" if heading == next(iter(columns)) else "right")
+    for row in rows:
+        table.add_row(*("—" if row.get(key) is None else format(row[key], spec) for key, spec in columns.values()))
+    console.print(table)
 
 
 def warn(message: str) -> None:

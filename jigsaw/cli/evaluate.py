@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from jigsaw.cli.common import (
     Bar,
@@ -17,19 +16,29 @@ from jigsaw.cli.common import (
     Mode,
     app,
     command,
-    console,
     examples,
+    print_table,
     say,
 )
 
-METRIC_COLUMNS = {
-    "mse": "MSE",
-    "psnr": "PSNR dB",
-    "ssim": "SSIM",
-    "accuracy": "judge acc.",
-    "retrieval@1": "retrieval@1",
-    "frechet": "Fréchet",
-    "images_per_second": "images/s",
+PIXEL_COLUMNS = {
+    "method": ("method", ""),
+    "MSE": ("mse", ".4f"),
+    "PSNR dB": ("psnr", ".4f"),
+    "SSIM": ("ssim", ".4f"),
+    "judge acc.": ("accuracy", ".4f"),
+    "retrieval@1": ("retrieval@1", ".4f"),
+    "Fréchet": ("frechet", ".4f"),
+    "images/s": ("images_per_second", ",.0f"),
+}
+TILE_COLUMNS = {
+    "image": ("image", ""),
+    "grid": ("grid", ""),
+    "tiles": ("tiles", ""),
+    "direct": ("direct", ".3f"),
+    "neighbour": ("neighbour", ".3f"),
+    "confidence": ("confidence", ".2f"),
+    "seconds": ("seconds", ".2f"),
 }
 
 
@@ -107,18 +116,13 @@ def _evaluate_pixels(
     metrics_path, grid_path = check_report_folder(out, force, "metrics.json", "grid.png")
     with Bar(f"solving {dataset} images", total=len(methods) + 1) as bar:
         report = evaluate_test_set(methods, settings, limit, seed, judge, metrics_path, grid_path, bar)
-    table = Table(title=f"{dataset}, {report['images']} test images, shuffle seed {seed}")
-    table.add_column("method")
-    for title in METRIC_COLUMNS.values():
-        table.add_column(title, justify="right")
-    for name, metrics in report["results"].items():
-        speed = "—" if name == "original" else f"{metrics['images_per_second']:,.0f}"
-        table.add_row(name, *(f"{metrics[key]:.4f}" for key in METRIC_COLUMNS if key != "images_per_second"), speed)
-    console.print(table)
+    rows = [{"method": name, **metrics} for name, metrics in report["results"].items()]
+    rows[0]["images_per_second"] = None  # the originals are not solved
+    print_table(f"{dataset}, {report['images']} test images, shuffle seed {seed}", rows, PIXEL_COLUMNS)
     if "sortgan_label_guess_accuracy" in report:
         say(f"sortGAN's guess of the class (solve without --label): {report['sortgan_label_guess_accuracy']:.1%} right")
     shown = [m for m in report["results"] if m not in ("original", "shuffled")]
-    say(f"wrote {metrics_path} and {grid_path} (rows: original, shuffled, {', '.join(shown)})")
+    say(f"wrote {metrics_path} and {grid_path} (columns: original, shuffled, {', '.join(shown)})")
 
 
 def _evaluate_tiles(
@@ -133,21 +137,12 @@ def _evaluate_tiles(
     with Bar("solving", total=len(pictures)) as bar:
         rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar)
     write_report(metrics_path, seed, images, rows)
-    table = Table(title=f"tile puzzles, shuffle seed {seed}")
-    for column in ("image", "grid", "tiles", "direct", "neighbour", "confidence", "seconds"):
-        table.add_column(column, justify="left" if column == "image" else "right")
-    for row in rows:
-        table.add_row(
-            row["image"],
-            row["grid"],
-            str(row["tiles"]),
-            f"{row['direct']:.3f}",
-            f"{row['neighbour']:.3f}",
-            f"{row['confidence']:.2f}",
-            f"{row['seconds']:.2f}",
-        )
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
-    means = (f"{mean('direct'):.3f}", f"{mean('neighbour'):.3f}", f"{mean('confidence'):.2f}", f"{mean('seconds'):.2f}")
-    table.add_row("mean", "", "", *means)
-    console.print(table)
+    means = {
+        "image": "mean",
+        "grid": "",
+        "tiles": "",
+        **{k: mean(k) for k in ("direct", "neighbour", "confidence", "seconds")},
+    }
+    print_table(f"tile puzzles, shuffle seed {seed}", [*rows, means], TILE_COLUMNS)
     say(f"wrote {metrics_path}")

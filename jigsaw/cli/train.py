@@ -17,6 +17,7 @@ from jigsaw.cli.common import (
     LimitOption,
     ResumeOption,
     command,
+    config_from_options,
     examples,
     processes_on,
     say,
@@ -153,24 +154,11 @@ def train_index_opt(
 ) -> None:
     """Train a network by permuting its initial weights only (thesis Alg. 1). Runs unchanged under torchrun: each
     process trains its shard with 128 images per step (so the global batch is 128 x processes); rank 0 writes."""
+    options = dict(locals())
     from jigsaw.runs import RunFolder
     from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
 
-    config = IndexOptConfig(
-        model=model,
-        dataset=dataset,
-        init=init.value,
-        granularity=granularity.value,
-        ste=ste,
-        sync_every=sync_every,
-        plain=plain,
-        normalize=normalize,
-        shift=shift,
-        lr=lr,
-        epochs=epochs,
-        seed=seed,
-        limit=limit,
-    )
+    config = config_from_options(IndexOptConfig, options)
     describe = lambda r: (
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
@@ -223,22 +211,11 @@ def train_sortgan(
 ) -> None:
     """Train sortGAN: recover images from shuffled pixels (thesis §4.3). Runs unchanged under torchrun: each process
     trains its shard with 64 images per step (so the global batch is 64 x processes); rank 0 writes."""
+    options = dict(locals())
     from jigsaw.pixels.sortgan import SortGANConfig, SortGANRun, train, write_preview
     from jigsaw.runs import RunFolder
 
-    config = SortGANConfig(
-        dataset=dataset.value,
-        input=input.value,
-        mse_weight=mse_weight,
-        score_weight=score_weight,
-        adversarial_weight=adversarial_weight,
-        lr=lr,
-        label_smoothing=label_smoothing,
-        grad_clip=grad_clip,
-        epochs=epochs,
-        seed=seed,
-        limit=limit,
-    )
+    config = config_from_options(SortGANConfig, options)
     describe = lambda r: (
         f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
         f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"

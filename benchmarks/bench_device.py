@@ -89,6 +89,7 @@ def _gloo_worker(rank: int, world: int, port: int, steps: int, out: str) -> None
     )
     if rank == 0:
         torch.save(seconds, out)
+    dist.barrier()
     dist.destroy_process_group()
 
 

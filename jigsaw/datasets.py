@@ -36,7 +36,7 @@ def _unpack_offline_copies(raw_folder: Path) -> None:
         target = archive.with_suffix("")
         if target.exists():
             continue
-        partial = target.with_name(target.name + ".partial")
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")  # torchrun's processes unpack at once
         try:
             with gzip.open(archive, "rb") as src, open(partial, "wb") as dst:
                 shutil.copyfileobj(src, dst)

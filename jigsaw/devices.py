@@ -8,6 +8,7 @@ there is one process and nothing here talks to another.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from dataclasses import dataclass
@@ -93,11 +94,16 @@ def start(spec: str = "auto") -> tuple[torch.device, Processes]:
     return device, processes
 
 
-def stop() -> None:
-    """Leave the process group, if this process joined one."""
+def stop(finished: bool = True) -> None:
+    """Leave the process group, if this process joined one: after the others when the work ``finished`` (rank 0
+    may still be writing, and gloo aborts a process whose peer has left), at once after an error (the others may
+    never arrive; torchrun stops them when this process exits)."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        gc.collect()  # DDP wrappers hold the group: freed later, at exit, they abort the process
+        if finished:
+            dist.barrier()
         dist.destroy_process_group()
 
 

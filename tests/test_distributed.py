@@ -1,5 +1,6 @@
 """Several processes on the CPU (gloo), as torchrun starts them: DDP steps, identical permutations, one run folder."""
 
+import gc
 import json
 import os
 import socket
@@ -30,6 +31,14 @@ def _join(rank: int, world: int, port: int) -> Processes:
     return Processes(rank, world, rank)
 
 
+def _leave() -> None:
+    """Leave the process group once every process is done (the caller has dropped its DDP wrapper first: it holds
+    the group, and freed only at exit it makes gloo abort)."""
+    gc.collect()
+    dist.barrier()
+    dist.destroy_process_group()
+
+
 def _batch(size: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(7)
     return torch.rand(size, 1, 28, 28, generator=generator), torch.randint(0, 10, (size,), generator=generator)
@@ -54,14 +63,12 @@ def _ddp_step_worker(rank: int, world: int, port: int, out: str) -> None:
     model, optimizer = _model(index_optimizer=False)
     images, labels = _batch()
     half = len(labels) // world
-    _step(
-        wrap(model, torch.device("cpu"), processes),
-        optimizer,
-        *(t[rank * half : (rank + 1) * half] for t in (images, labels)),
-    )
+    ddp = wrap(model, torch.device("cpu"), processes)
+    _step(ddp, optimizer, *(t[rank * half : (rank + 1) * half] for t in (images, labels)))
     if rank == 0:
         torch.save(model.state_dict(), out)
-    dist.destroy_process_group()
+    del ddp
+    _leave()
 
 
 def test_a_two_process_ddp_step_equals_one_step_on_the_combined_batch(tmp_path):
@@ -92,7 +99,8 @@ def _permutation_worker(rank: int, world: int, port: int, out: str) -> None:
         agreed.append(all(torch.equal(gathered[0], g) for g in gathered))
     if rank == 0:
         torch.save({"agreed": agreed, "permutations": optimizer.holds_permutations()}, out)
-    dist.destroy_process_group()
+    del ddp
+    _leave()
 
 
 def test_every_process_holds_the_same_permutation_after_every_step(tmp_path):

@@ -51,8 +51,10 @@ def processes_on(device: str) -> Iterator[tuple[Any, Any]]:
     placement = devices.start(device)
     try:
         yield placement
-    finally:
-        devices.stop()
+    except BaseException:
+        devices.stop(finished=False)
+        raise
+    devices.stop()
 
 
 def config_from_options(cls: type[C], options: dict[str, Any]) -> C:

@@ -113,7 +113,7 @@ def test_every_process_holds_the_same_permutation_after_every_step(tmp_path):
 def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([*command, "-m", "jigsaw", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([*command, "-m", "jigsaw", *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 @pytest.mark.slow
@@ -164,3 +164,12 @@ def test_torchrun_sortgan_and_classifier(tmp_path, dataset_root):
     judge = torchrun("train", "classifier", "--out", str(tmp_path / "judge.pt"), "--epochs", "1", *data)
     assert judge.returncode == 0, judge.stderr
     assert load_checkpoint(tmp_path / "judge.pt", "classifier")["meta"]["history"][0]["world_size"] == 2
+
+
+@pytest.mark.slow
+def test_an_error_under_torchrun_ends_every_process(tmp_path):
+    """Refused input stops all processes (no one waits for a peer that left): one error line each, nothing written."""
+    result = torchrun("train", "index-opt", "--out", str(tmp_path / "none"), "--resume", "--device", "cpu")
+    assert result.returncode != 0
+    assert result.stderr.count("error: ") == 2 and "no such checkpoint file" in result.stderr
+    assert not (tmp_path / "none").exists()

@@ -275,6 +275,17 @@ def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
     return centre_crop(image, height, width)
 
 
+def jpeg_round_trip(image: Tensor, quality: int) -> Tensor:
+    """``(C, H, W)`` as it comes back from a JPEG file of ``quality`` (1-95): blockiness, blur and colour loss."""
+    import io
+
+    buffer = io.BytesIO()
+    to_pil(image).save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    with Image.open(buffer) as decoded:
+        return from_8bit(decoded.convert("L" if image.shape[0] == 1 else "RGB"))
+
+
 def centre_crop(image: Tensor, height: int, width: int) -> Tensor:
     """The centre ``height x width`` of ``(C, H, W)``."""
     _, h, w = image.shape

@@ -8,7 +8,7 @@ from pathlib import Path
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import crop_to_multiple, read_image_folder, skimage_photographs, write_json
+from jigsaw.files import crop_to_multiple, jpeg_round_trip, read_image_folder, skimage_photographs, write_json
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
 from jigsaw.tiles.grid import cut, parse_grid, shuffle_tiles
@@ -22,14 +22,18 @@ def evaluate_tiles(
     tile: int | None = None,
     grid: tuple[int, int] | None = None,
     progress: Progress = SILENT,
+    jpeg_quality: int | None = None,
+    seed_per_image: bool = False,
 ) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
-    ``seed``, solve, and measure direct and neighbour accuracy and the solving time. ``arrangement`` lists the
-    original tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
+    ``seed`` (with ``seed_per_image``, the k-th image with ``seed + k``, as the literature shuffles each image
+    afresh), solve, and measure direct and neighbour accuracy and the solving time. With ``jpeg_quality`` the
+    puzzle is saved as a JPEG of that quality and read back before it is solved. ``arrangement`` lists the original
+    tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
     if (tile is None) == (grid is None):
         raise JigsawError("give either a tile size or a grid")
     results = []
-    for name, image in images.items():
+    for k, (name, image) in enumerate(images.items()):
         progress.advance(name)
         if tile is not None:
             image = crop_to_multiple(image, tile, tile)
@@ -38,7 +42,9 @@ def evaluate_tiles(
             assert grid is not None
             rows, cols = grid
             image = crop_to_multiple(image, image.shape[1] // rows or 1, image.shape[2] // cols or 1)
-        shuffled, perm = shuffle_tiles(image, rows, cols, seed)
+        shuffled, perm = shuffle_tiles(image, rows, cols, seed + k if seed_per_image else seed)
+        if jpeg_quality is not None:
+            shuffled = jpeg_round_trip(shuffled, jpeg_quality)
         start = time.perf_counter()
         placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
         seconds = time.perf_counter() - start

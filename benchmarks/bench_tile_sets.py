@@ -1,0 +1,65 @@
+"""The tile solver on the literature's standard square-jigsaw sets: direct, neighbour, perfect, seconds, memory.
+
+    python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/mit-432 [--tile 28] [--seed 0] [--jpeg 90]
+
+Each image (used at its own size, centre-cropped to a multiple of the tile size) is shuffled with its own seed
+(``--seed`` + its index in name order) and solved with known orientation, as the published solvers were measured.
+With ``--jpeg Q`` each shuffled puzzle is first saved as a JPEG of quality Q and read back (what a user who sends a
+puzzle as JPEG gets). Perfect: every tile in its own cell. Peak memory is this process's maximum resident set so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+from pathlib import Path
+
+from common import report
+from jigsaw.files import read_image_folder
+from jigsaw.tiles.evaluate import evaluate_tiles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, required=True, help="folder of images, e.g. ../shared/data/tiles/mit-432")
+    parser.add_argument("--tile", type=int, default=28)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jpeg", type=int, default=None, help="JPEG quality the puzzles are saved at (default: PNG)")
+    args = parser.parse_args()
+    images = read_image_folder(args.set)
+    rows = []
+    for k, (name, image) in enumerate(images.items()):
+        result = evaluate_tiles({name: image}, args.seed + k, tile=args.tile, jpeg_quality=args.jpeg)[0]
+        rows.append(
+            {
+                "image": name,
+                "tiles": result["tiles"],
+                "direct %": 100 * result["direct"],
+                "neighbour %": 100 * result["neighbour"],
+                "perfect": int(result["direct"] == 1.0),
+                "seconds": result["seconds"],
+                "confidence": result["confidence"],
+                "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+        print(rows[-1], flush=True)
+    mean = lambda key: sum(r[key] for r in rows) / len(rows)
+    rows.append(
+        {
+            "image": "mean",
+            "tiles": "",
+            "direct %": mean("direct %"),
+            "neighbour %": mean("neighbour %"),
+            "perfect": sum(r["perfect"] for r in rows),
+            "seconds": mean("seconds"),
+            "confidence": mean("confidence"),
+            "peak MiB": max(r["peak MiB"] for r in rows),
+        }
+    )
+    kind = f"JPEG q{args.jpeg}" if args.jpeg else "PNG"
+    name = f"bench_tile_sets_{args.set.name}_{args.tile}px_{kind.replace(' ', '_')}"
+    report(name, f"{args.set.name}, {args.tile}-px tiles, {kind}, seeds {args.seed}+k", rows, list(rows[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -210,6 +210,15 @@ def write_image(image: Tensor, path: str | os.PathLike, force: bool = False, met
     return path
 
 
+def image_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """``(width, height)`` from an image file's header (nothing decoded), ``None`` for what is no readable image."""
+    try:
+        with _no_pillow_limit(), Image.open(path) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """Text metadata of a PNG written by :func:`write_image` (empty for other files)."""
     try:

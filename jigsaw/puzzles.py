@@ -8,9 +8,10 @@ from pathlib import Path
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import centre_crop, read_image, read_metadata, write_image
+from jigsaw.files import centre_crop, image_size, read_image, read_metadata, write_image
 from jigsaw.permute import shuffle_pixels
 from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_tiles
+from jigsaw.tiles.infer import infer_grid
 
 MODES = ("pixels", "tiles")
 
@@ -69,22 +70,33 @@ def _fit_grid(picture: Tensor, grid: str | None, tile: int | None, crop: bool) -
     )
 
 
-def puzzle_mode(puzzle: Path, grid: str | None, tile: int | None) -> str:
+def puzzle_mode(puzzle: Path, grid: str | None, tile: int | None, pixel_options: bool = False) -> str:
     """How to solve a puzzle file when ``--mode`` is not given: the mode its metadata records, else tiles when a
-    grid or tile size is given, else pixels."""
+    grid or tile size is given, pixels when options of the pixel solvers are, else tiles unless the picture is a
+    28x28 digit."""
     recorded = read_metadata(puzzle).get("jigsaw-mode")
     if recorded in MODES:
         return recorded
-    return "tiles" if grid is not None or tile is not None else "pixels"
+    if grid is not None or tile is not None:
+        return "tiles"
+    if pixel_options:
+        return "pixels"
+    return "pixels" if image_size(puzzle) in ((28, 28), None) else "tiles"
 
 
-def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> tuple[Tensor, int, int]:
-    """``(image (C, H, W), rows, cols)`` of a tile puzzle file; the grid from ``grid`` or ``tile``, else from the
-    file's metadata."""
+def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> tuple[Tensor, int, int, str | None]:
+    """``(image (C, H, W), rows, cols, note)`` of a tile puzzle file. The grid comes from ``grid`` or ``tile``, else
+    from the file's metadata, else from the seams in the picture (:func:`jigsaw.tiles.infer.infer_grid`); ``note``
+    then says what was found, for the user."""
     image = read_image(puzzle)
     if grid is None and tile is None:
         grid = read_metadata(puzzle).get("jigsaw-grid")
         if grid is None:
-            raise JigsawError(f"{puzzle} does not record its grid; pass --grid ROWSxCOLS or --tile N")
+            found = infer_grid(image)
+            note = (
+                f"{puzzle} records no grid: found {found.tile_width}x{found.tile_height}-pixel tiles in its seams, "
+                f"a {found.rows}x{found.cols} grid (pass --grid or --tile to say otherwise)"
+            )
+            return image, found.rows, found.cols, note
     rows, cols = resolve_grid(image.shape[1], image.shape[2], grid, tile)
-    return image, rows, cols
+    return image, rows, cols, None

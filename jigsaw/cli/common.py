@@ -77,6 +77,11 @@ def print_table(title: str, rows: list[dict], columns: dict[str, tuple[str, str]
     console.print(table)
 
 
+def note(message: str) -> None:
+    """One line on stderr about what the command found or chose for the user."""
+    err_console.print(f"note: {message}", markup=False)
+
+
 def warn(message: str) -> None:
     """One line on stderr that does not stop the command."""
     err_console.print(f"warning: {message}", markup=False)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jigsaw.cli.common import Bar, Dataset, DeviceOption, ForceOption, Mode, app, command, examples, say, warn
+from jigsaw.cli.common import Bar, Dataset, DeviceOption, ForceOption, Mode, app, command, examples, note, say, warn
 
 
 @command(
@@ -102,7 +102,8 @@ def solve(
     from jigsaw.puzzles import puzzle_mode
 
     check_image_output(out, force, inputs=(puzzle,))
-    if (mode.value if mode else puzzle_mode(puzzle, grid, tile)) == "tiles":
+    pixel_options = label is not None or model is not None or classifiers is not None or method != "sortgan"
+    if (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
         _solve_tiles(puzzle, out, grid, tile, force)
         return
     if grid is not None or tile is not None:
@@ -123,7 +124,9 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
     from jigsaw.puzzles import read_tile_puzzle
     from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
-    image, rows, cols = read_tile_puzzle(puzzle, grid, tile)
+    image, rows, cols, found = read_tile_puzzle(puzzle, grid, tile)
+    if found:
+        note(found)
     with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
         solution = solve_puzzle(image, rows, cols, progress=bar)
     write_image(solution.image, out, force=force)

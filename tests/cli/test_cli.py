@@ -271,7 +271,7 @@ def test_shuffle_then_solve_tiles_round_trip(photo, tmp_path):
         (["--tile", "100"], "does not divide"),
         (["--tile", "1024"], "larger than"),
         (["--tile", "1"], "too small to solve"),
-        ([], "does not record its grid"),
+        ([], "cannot tell the tile size"),  # an unshuffled photo that records no grid: no seams to find
     ],
 )
 def test_solve_tiles_errors(photo, tmp_path, args, message):
@@ -431,3 +431,23 @@ def test_no_option_help_uses_square_brackets():
         if getattr(param, "help", None)
     ]
     assert helps and not [h for h in helps if "[" in h[2]]
+
+
+def test_a_plain_png_with_no_grid_is_solved_from_its_seams(tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from jigsaw.tiles.grid import shuffle_tiles
+
+    picture = torch.from_numpy(skdata.coffee()).permute(2, 0, 1).float()[:, :384, :576] / 255  # 384x576
+    shuffled, _ = shuffle_tiles(picture, 8, 12, seed=5)  # 48-pixel tiles, a rectangular grid
+    puzzle = tmp_path / "made-elsewhere.png"
+    Image.fromarray((shuffled.permute(1, 2, 0) * 255).round().byte().numpy()).save(puzzle)  # no jigsaw metadata
+    solved = tmp_path / "solved.png"
+    command = [sys.executable, "-m", "jigsaw", "solve", str(puzzle), "--out", str(solved)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "note:" in result.stderr and "found 48x48-pixel tiles" in result.stderr and "8x12 grid" in result.stderr
+    assert torch.equal(read_image(solved), (picture * 255).round() / 255)

@@ -129,13 +129,14 @@ def _evaluate_tiles(
     out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int, force: bool
 ) -> None:
     from jigsaw.files import check_report_folder
-    from jigsaw.tiles.evaluate import evaluate_tiles, read_images, tile_setting, write_report
+    from jigsaw.tiles.evaluate import evaluate_tiles, picture_path, read_images, tile_setting, write_report
 
     metrics_path, _ = check_report_folder(out, force, "metrics.json", "grid.png")
     tile_size, grid_shape = tile_setting(tile, grid)
     pictures = read_images(images)
+    check_report_folder(out, force, *(picture_path(out, name).name for name in pictures))
     with Bar("solving", total=len(pictures)) as bar:
-        rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar)
+        rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar, picture_folder=out)
     write_report(metrics_path, seed, images, rows)
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
     means = {
@@ -145,4 +146,4 @@ def _evaluate_tiles(
         **{k: mean(k) for k in ("direct", "neighbour", "confidence", "seconds")},
     }
     print_table(f"tile puzzles, shuffle seed {seed}", [*rows, means], TILE_COLUMNS)
-    say(f"wrote {metrics_path}")
+    say(f"wrote {metrics_path} and a picture of each solution, misplaced tiles outlined in red (*-solution.png)")

@@ -5,13 +5,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import torch
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import crop_to_multiple, jpeg_round_trip, read_image_folder, skimage_photographs, write_json
+from jigsaw.files import (
+    crop_to_multiple,
+    jpeg_round_trip,
+    read_image_folder,
+    skimage_photographs,
+    write_image,
+    write_json,
+)
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
-from jigsaw.tiles.grid import cut, parse_grid, shuffle_tiles
+from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_tiles
 from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
 from jigsaw.tiles.solver import buddy_share, solve_tiles
 
@@ -24,12 +32,15 @@ def evaluate_tiles(
     progress: Progress = SILENT,
     jpeg_quality: int | None = None,
     seed_per_image: bool = False,
+    picture_folder: Path | None = None,
 ) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
     ``seed`` (with ``seed_per_image``, the k-th image with ``seed + k``, as the literature shuffles each image
     afresh), solve, and measure direct and neighbour accuracy and the solving time. With ``jpeg_quality`` the
     puzzle is saved as a JPEG of that quality and read back before it is solved. ``arrangement`` lists the original
-    tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable."""
+    tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable. With
+    ``picture_folder``, each solution is also written there as ``<image>-solution.png`` with its misplaced tiles
+    outlined (:func:`misplaced_outlined`)."""
     if (tile is None) == (grid is None):
         raise JigsawError("give either a tile size or a grid")
     results = []
@@ -50,6 +61,9 @@ def evaluate_tiles(
         seconds = time.perf_counter() - start
         confidence = buddy_share(cut(shuffled, rows, cols), placement, rows, cols)
         arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
+        if picture_folder is not None:
+            picture_folder.mkdir(parents=True, exist_ok=True)
+            write_image(misplaced_outlined(image, arrangement, rows, cols), picture_path(picture_folder, name), True)
         results.append(
             {
                 "image": name,
@@ -92,3 +106,27 @@ def write_report(path: Path, seed: int, folder: Path | None, rows: list[dict]) -
             "results": rows,
         },
     )
+
+
+OUTLINE = (1.0, 0.0, 0.0)  # red
+"""The colour that marks a misplaced tile in a solution picture."""
+
+
+def picture_path(folder: Path, image_name: str) -> Path:
+    """Where :func:`evaluate_tiles` writes the solution picture of ``image_name``."""
+    return folder / f"{Path(image_name).stem}-solution.png"
+
+
+def misplaced_outlined(image: Tensor, arrangement: Tensor, rows: int, cols: int, width: int = 2) -> Tensor:
+    """The solution as a picture ``(3, H, W)``: cell ``k`` shows the original tile ``arrangement[k]`` of ``image``
+    ``(C, H, W)``, and every cell whose tile is not its own is outlined in red, ``width`` pixels inside its edge."""
+    tiles = cut(image, rows, cols)
+    picture = assemble(tiles[arrangement], rows, cols).expand(3, -1, -1).clone()
+    th, tw = tiles.shape[-2:]
+    width = max(1, min(width, th // 4, tw // 4))
+    colour = torch.tensor(OUTLINE).view(3, 1, 1)
+    for k in (arrangement != torch.arange(len(arrangement))).nonzero().flatten().tolist():
+        cell = picture[:, (k // cols) * th : (k // cols + 1) * th, (k % cols) * tw : (k % cols + 1) * tw]
+        for edge in (cell[:, :width], cell[:, -width:], cell[:, :, :width], cell[:, :, -width:]):
+            edge.copy_(colour.expand_as(edge))
+    return picture

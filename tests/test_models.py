@@ -18,3 +18,19 @@ def test_vgg_and_mlp_shapes():
     assert isinstance(build_model("lenet5"), LeNet5)
     with pytest.raises(JigsawError, match="unknown model"):
         build_model("resnet18")
+
+
+@pytest.mark.parametrize("kind,parameters", [("lenet5-caffe", 431_080), ("conv7", 325_578)])
+def test_the_literatures_mnist_networks(kind, parameters):
+    model = build_model(kind)
+    assert sum(p.numel() for p in model.parameters()) == parameters
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_index_opt_trains_the_caffe_lenet5_and_keeps_its_initial_weights(dataset_root, tmp_path):
+    from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
+
+    run = IndexOptRun(IndexOptConfig(model="lenet5-caffe", epochs=1, limit=256, granularity="kernel"))
+    train_run(run, tmp_path, dataset_root)
+    reloaded = IndexOptRun.load(tmp_path / "checkpoint.pt")  # checks every group is a permutation of its start
+    assert reloaded.initial_state.keys() == reloaded.model.state_dict().keys() and reloaded.history

@@ -125,7 +125,13 @@ class Init(str, Enum):
 )
 def train_index_opt(
     out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
-    model: Annotated[str, typer.Option(help="lenet5 (MNIST, FashionMNIST) or vgg (CIFAR-10).")] = "lenet5",
+    model: Annotated[
+        str,
+        typer.Option(
+            help="lenet5, lenet5-caffe (the compression literature's) or conv7 (LaPerm's) on MNIST / FashionMNIST; "
+            "vgg on CIFAR-10."
+        ),
+    ] = "lenet5",
     dataset: Annotated[str, typer.Option(help="mnist, fashion-mnist or cifar10.")] = "mnist",
     init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
     granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,

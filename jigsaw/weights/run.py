@@ -35,7 +35,8 @@ from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initial
 KIND = "index-opt"
 LEGACY_DEFAULTS = {"normalize": False, "shift": 0}
 """Checkpoints written before these options existed trained on raw, unshifted pixels."""
-MODEL_DATASETS = {"lenet5": ("mnist", "fashion-mnist"), "vgg": ("cifar10",)}
+DIGITS = ("mnist", "fashion-mnist")
+MODEL_DATASETS = {"lenet5": DIGITS, "lenet5-caffe": DIGITS, "conv7": DIGITS, "vgg": ("cifar10",)}
 
 
 @dataclass
@@ -82,7 +83,7 @@ class IndexOptConfig:
 
     @property
     def base_optimizer(self) -> str:
-        return self.base or ("adam" if self.model == "lenet5" else "sgd")
+        return self.base or ("sgd" if self.model == "vgg" else "adam")
 
     def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
         """Optimizer steps still to run (for a progress bar)."""

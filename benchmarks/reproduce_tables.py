@@ -2,9 +2,10 @@
 plain-Adam reference and LaPerm with sync periods k > 1.
 
     python benchmarks/reproduce_tables.py --epochs 5 --seed 0 [--threads 1] [--only '*-ste'] [--no-normalize --shift 0]
+        [--model lenet5-caffe --runs runs/tables-caffe]
 
 Each cell is the best test accuracy (%) of a `jigsaw train index-opt` run (one run per cell, one seed; inputs
-standardised and shifted by up to 2 pixels unless told otherwise, see jigsaw/index_training.py), trained in
+standardised and shifted by up to 2 pixels unless told otherwise, see jigsaw/weights/run.py), trained in
 runs/tables/<cell>/; a finished cell is not trained again (delete its folder to redo it), an unfinished one resumes.
 ``--only`` trains just the cells whose name matches the pattern and reads the others as they are, so the table says
 how many epochs each cell has had.
@@ -65,6 +66,7 @@ def cell(config: IndexOptConfig, root: Path, only: str) -> tuple[float | str, in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--model", default="lenet5", help="lenet5 (the thesis' table), lenet5-caffe or conv7")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--runs", type=Path, default=Path("runs/tables"))
@@ -80,7 +82,12 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     base = dict(
-        model="lenet5", dataset="mnist", epochs=args.epochs, seed=args.seed, normalize=args.normalize, shift=args.shift
+        model=args.model,
+        dataset="mnist",
+        epochs=args.epochs,
+        seed=args.seed,
+        normalize=args.normalize,
+        shift=args.shift,
     )
     rows = []
     for init, ste in itertools.product(("normal", "uniform", "sparse"), (True, False)):
@@ -120,8 +127,8 @@ def main() -> None:
         for column in columns:
             row.setdefault(column, "")
     report(
-        "reproduce_tables",
-        f"LeNet5 / MNIST best test accuracy %, up to {args.epochs} epochs, seed {args.seed}",
+        "reproduce_tables" if args.model == "lenet5" else f"reproduce_tables_{args.model}",
+        f"{args.model} / MNIST best test accuracy %, up to {args.epochs} epochs, seed {args.seed}",
         rows,
         columns,
     )

@@ -92,12 +92,16 @@ def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
     assert torch.equal(grid.flatten().sort().values, torch.arange(rows * cols))
 
 
-def test_solve_refuses_puzzles_too_large_for_memory():
-    from jigsaw.tiles.solver import MAX_TILES
+def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch):
+    from jigsaw.tiles import solver
 
-    rows = MAX_TILES // 100 + 1
-    with pytest.raises(JigsawError, match="more than the solver takes"):
-        solve_tiles(torch.zeros(rows * 100, 1, 2, 2), rows, 100)
+    assert solver.memory_needed(25_760) > 30 * 2**30  # a 3,300-set image in 10-pixel tiles: about 35 GiB
+    monkeypatch.setattr(solver, "available_memory", lambda: 2 * 2**30)
+    with pytest.raises(JigsawError, match=r"40,000 tiles need about 83.4 GiB to solve .* has 2.0 GiB free"):
+        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200)  # refused before any work: no 40,000^2 matrix is built
+    solver.check_fits(6_000)  # 1.9 GiB: fits in 2 GiB
+    monkeypatch.setattr(solver, "available_memory", lambda: None)  # unknown: nothing refused
+    solver.check_fits(40_000)
 
 
 def test_solve_rejects_wrong_tile_count():

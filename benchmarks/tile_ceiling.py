@@ -5,7 +5,7 @@
 The puzzles of bench_tiles.py's 432-tile row (each photograph scaled to cover 504x672, 18x24 tiles of 28 pixels).
 For each, the solver's neighbour accuracy on its own; then, for each ``k``, on the original adjacent pairs with at
 least one tile below the top ``k`` rows ("rows k+"), the solver's accuracy and that of growth from the top ``k`` rows
-of the true arrangement, given in place (``tile_solver.complete``).
+of the true arrangement, given in place (``jigsaw.tiles.solver.complete``).
 
 Where the rest stays low even with half the answer given, the seam measure is the limit, not the search: no
 placement order recovers what the seams do not tell apart. Where it jumps to 100 %, a better start or search would

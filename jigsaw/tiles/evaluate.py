@@ -21,7 +21,7 @@ from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
 from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_tiles
 from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
-from jigsaw.tiles.solver import buddy_share, solve_tiles
+from jigsaw.tiles.solver import solve_tiles_with_confidence
 
 
 def evaluate_tiles(
@@ -57,9 +57,8 @@ def evaluate_tiles(
         if jpeg_quality is not None:
             shuffled = jpeg_round_trip(shuffled, jpeg_quality)
         start = time.perf_counter()
-        placement = solve_tiles(cut(shuffled, rows, cols), rows, cols)
+        placement, confidence = solve_tiles_with_confidence(cut(shuffled, rows, cols), rows, cols)
         seconds = time.perf_counter() - start
-        confidence = buddy_share(cut(shuffled, rows, cols), placement, rows, cols)
         arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
         if picture_folder is not None:
             picture_folder.mkdir(parents=True, exist_ok=True)

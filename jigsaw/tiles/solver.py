@@ -280,6 +280,13 @@ def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, d
 
 
 def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT) -> Tensor:
+    """The ``placement`` of :func:`solve_tiles_with_confidence`."""
+    return solve_tiles_with_confidence(tiles, rows, cols, starts, progress)[0]
+
+
+def solve_tiles_with_confidence(
+    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT
+) -> tuple[Tensor, float]:
     """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
 
     Greedy placement in the spirit of Paikin & Tal (2015): start from a distinctive tile and keep adding the
@@ -288,13 +295,14 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: 
     separately grown blocks that end up overlapping. Where the picture is flat, one early wrong guess steers the
     rest, so growth also runs from the ``starts`` most distinctive tiles and from the :func:`consistent_block`
     (confident seams joined first, wherever they are), and the arrangement whose seams fit best wins. Returns
-    ``placement`` ``(rows * cols,)``: cell ``k`` (row-major) gets tile ``placement[k]``.
+    ``(placement, confidence)``: cell ``k`` (row-major) gets tile ``placement[k]`` ``(rows * cols,)``, and
+    :func:`buddy_share` of that placement, from the same seam costs.
     """
     n = len(tiles)
     if n != rows * cols:
         raise JigsawError(f"{n} tiles do not fill a {rows}x{cols} grid")
     if n == 1:
-        return torch.zeros(1, dtype=torch.long)
+        return torch.zeros(1, dtype=torch.long), 1.0
     if min(tiles.shape[-2:]) < 2:
         raise JigsawError(
             f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
@@ -316,7 +324,8 @@ def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: 
         progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
         arrangements.append(_grow(block, rows, cols, pairs, anchor))
     progress.advance("choosing the best fit")
-    return min(arrangements, key=lambda placement: seam_dissimilarity(placement, rows, cols, right, down))
+    placement = min(arrangements, key=lambda arrangement: seam_dissimilarity(arrangement, rows, cols, right, down))
+    return placement, buddy_share(placement, rows, cols, *pairs[2:])
 
 
 def complete(tiles: Tensor, rows: int, cols: int, given: Block) -> Tensor:
@@ -360,15 +369,13 @@ def solve_puzzle(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILE
     The confidence needs no ground truth: two tiles that are each other's best match on the side where the solution
     joins them agree with it; a wrong grid leaves few such seams."""
     tiles = cut(puzzle, rows, cols)
-    placement = solve_tiles(tiles, rows, cols, progress=progress)
-    return TileSolution(assemble(tiles[placement], rows, cols), placement, buddy_share(tiles, placement, rows, cols))
+    placement, confidence = solve_tiles_with_confidence(tiles, rows, cols, progress=progress)
+    return TileSolution(assemble(tiles[placement], rows, cols), placement, confidence)
 
 
-def buddy_share(tiles: Tensor, placement: Tensor, rows: int, cols: int) -> float:
-    """Share of an arrangement's seams (right and down) whose tiles are mutual best buddies; 1.0 with no seams."""
-    if rows * cols < 2 or min(tiles.shape[-2:]) < 2:
-        return 1.0
-    right, down = dissimilarities(tiles)
+def buddy_share(placement: Tensor, rows: int, cols: int, buddy_right: Tensor, buddy_down: Tensor) -> float:
+    """Share of an arrangement's seams (right and down) whose tiles are mutual best buddies (:func:`best_buddies`
+    of the right and down seam costs); ``rows * cols`` must be at least 2."""
     grid = placement.view(rows, cols)
-    kept = best_buddies(right)[grid[:, :-1], grid[:, 1:]].sum() + best_buddies(down)[grid[:-1], grid[1:]].sum()
+    kept = buddy_right[grid[:, :-1], grid[:, 1:]].sum() + buddy_down[grid[:-1], grid[1:]].sum()
     return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)

@@ -82,8 +82,8 @@ def label_guess_accuracy(sortgan_path: Path, puzzles: Puzzles, device: str = "cp
     real-looking recovery kept), as ``jigsaw solve`` does without ``--label``."""
     from jigsaw.pixels.sortgan import load_solver
 
-    model, _ = load_solver(sortgan_path)
-    _, guessed = model.to(device).solve(puzzles.shuffled)
+    model, _ = load_solver(sortgan_path, device)
+    _, guessed = model.solve(puzzles.shuffled)
     return float((guessed == puzzles.labels).float().mean())
 
 

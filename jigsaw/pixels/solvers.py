@@ -99,8 +99,7 @@ def sortgan_solver(path, device: str = "cpu") -> Solver:
     """A trained sortGAN as a harness solver (labels given)."""
     from jigsaw.pixels.sortgan import load_solver
 
-    model, _ = load_solver(path)
-    model.to(device)
+    model, _ = load_solver(path, device)
     return lambda shuffled, labels: model.solve(shuffled, labels)[0]
 
 
@@ -142,8 +141,7 @@ def solve_digit(
     from jigsaw.pixels.sortgan import load_solver
 
     shuffled = read_digit(puzzle)
-    solver, _ = load_solver(settings.sortgan_path())
-    solver.to(settings.device)
+    solver, _ = load_solver(settings.sortgan_path(), settings.device)
     recovered, labels = solver.solve(shuffled.unsqueeze(0), None if label is None else torch.tensor([label]))
     return recovered[0], int(labels[0])
 

@@ -284,12 +284,12 @@ def bundled_samples(dataset: str) -> Tensor:
     return strip.view(1, 28, CLASSES, 28).permute(2, 0, 1, 3).contiguous()
 
 
-def load_solver(path) -> tuple[SortGAN, dict]:
-    """A trained sortGAN (generator and discriminator) in eval mode, and its checkpoint's config."""
+def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict]:
+    """A trained sortGAN (generator and discriminator) in eval mode on ``device``, and its checkpoint's config."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate()
     model = load_state(SortGAN(config.input), dequantize(payload["state_dict"], path), path)
-    return model.eval().requires_grad_(False), payload["config"]
+    return model.eval().requires_grad_(False).to(device), payload["config"]
 
 
 QUANTIZED, SCALE = ".int8", ".scale"
@@ -345,6 +345,6 @@ def write_demo(dataset: str, seed: int, out: Path, force: bool = False, device: 
     original | shuffled | recovered."""
     originals = bundled_samples(dataset)
     shuffled, _ = shuffle_pixels(originals, seed)
-    solver, _ = load_solver(bundled_solver_path(dataset))
-    recovered, _ = solver.to(device).solve(shuffled, torch.arange(len(originals)))
+    solver, _ = load_solver(bundled_solver_path(dataset), device)
+    recovered, _ = solver.solve(shuffled, torch.arange(len(originals)))
     return write_labelled_grid([originals, shuffled, recovered], TITLES, out, force=force)

@@ -62,6 +62,10 @@ class Processes:
         return self.world_size > 1
 
 
+SINGLE = Processes()
+"""One process, no torchrun: the default of every trainer."""
+
+
 def launched_processes() -> Processes:
     """What ``torchrun``'s environment says (a single process when it did not start this one)."""
     try:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jigsaw.devices import Processes
+from jigsaw.devices import SINGLE, Processes
 from jigsaw.errors import JigsawError
 from jigsaw.files import atomic_write
 
@@ -48,7 +48,7 @@ class RunFolder:
     """The files of one training run, in ``path``. Under ``torchrun`` every process holds one, and only the main
     process (rank 0) writes."""
 
-    def __init__(self, path: str | Path, processes: Processes = Processes()):
+    def __init__(self, path: str | Path, processes: Processes = SINGLE):
         self.path = Path(path)
         self.processes = processes
         self.checkpoint = self.path / "checkpoint.pt"

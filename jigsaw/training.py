@@ -13,11 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from jigsaw.devices import Processes, mean_over_processes, shard
+from jigsaw.devices import SINGLE, Processes, mean_over_processes, shard
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import epoch_seed
-
-SINGLE = Processes()
 
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:

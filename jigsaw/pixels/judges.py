@@ -13,7 +13,7 @@ import torch
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
 from jigsaw.datasets import load_dataset
-from jigsaw.devices import Processes, wrap
+from jigsaw.devices import SINGLE, Processes, wrap
 from jigsaw.models import LeNet5
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
@@ -33,7 +33,7 @@ def train_classifier(
     limit: int | None = None,
     progress: Progress = SILENT,
     device: torch.device | str = "cpu",
-    processes: Processes = Processes(),
+    processes: Processes = SINGLE,
 ) -> tuple[LeNet5, list]:
     """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch. Under ``torchrun``
     (``processes``) the model is DDP-wrapped and each process trains its shard of every epoch."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -161,7 +161,6 @@ def train_index_opt(
     """Train a network by permuting its initial weights only (thesis Alg. 1). Runs unchanged under torchrun: each
     process trains its shard with 128 images per step (so the global batch is 128 x processes); rank 0 writes."""
     options = dict(locals())
-    from jigsaw.runs import RunFolder
     from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
 
     config = config_from_options(IndexOptConfig, options)
@@ -169,15 +168,24 @@ def train_index_opt(
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
     with processes_on(device) as (where, processes):
-        folder = RunFolder(out, processes)
-        load = lambda path: IndexOptRun.load(path, where)
-        run = folder.start(resume, force, epochs, load, lambda: IndexOptRun(config, where))
-        steps = run.config.steps_left(len(run.history), processes.world_size)
+        folder, run, steps = _start_run(IndexOptRun, config, out, resume, force, epochs, where, processes)
         with Bar(run.config.describe(), steps, describe, visible=processes.is_main) as bar:
             history = train_run(run, folder, data_dir, progress=bar)
     best = max(history, key=lambda r: r["test_accuracy"])
     if processes.is_main:
         say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")
+
+
+def _start_run(
+    cls: Any, config: Any, out: Path, resume: bool, force: bool, epochs: int, where: Any, processes: Any
+) -> tuple[Any, Any, int]:
+    """``(folder, run, steps left)``: the run of class ``cls`` in ``out`` resumed, or started from ``config``
+    (:meth:`jigsaw.runs.RunFolder.start`), on the device ``where``; the steps are this process's, for the bar."""
+    from jigsaw.runs import RunFolder
+
+    folder = RunFolder(out, processes)
+    run = folder.start(resume, force, epochs, lambda path: cls.load(path, where), lambda: cls(config, where))
+    return folder, run, run.config.steps_left(len(run.history), processes.world_size)
 
 
 class GanInput(str, Enum):
@@ -219,7 +227,6 @@ def train_sortgan(
     trains its shard with 64 images per step (so the global batch is 64 x processes); rank 0 writes."""
     options = dict(locals())
     from jigsaw.pixels.sortgan import SortGANConfig, SortGANRun, train, write_preview
-    from jigsaw.runs import RunFolder
 
     config = config_from_options(SortGANConfig, options)
     describe = lambda r: (
@@ -227,10 +234,7 @@ def train_sortgan(
         f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"
     )
     with processes_on(device) as (where, processes):
-        folder = RunFolder(out, processes)
-        load = lambda path: SortGANRun.load(path, where)
-        run = folder.start(resume, force, epochs, load, lambda: SortGANRun(config, where))
-        steps = run.config.steps_left(len(run.history), processes.world_size)
+        folder, run, steps = _start_run(SortGANRun, config, out, resume, force, epochs, where, processes)
         with Bar(f"sortGAN on {run.config.dataset}", steps, describe, visible=processes.is_main) as bar:
             train(run, folder, data_dir, progress=bar)
         if processes.is_main:

@@ -3,6 +3,7 @@ use (its mode and tile grid as PNG text metadata, never the solution), and read 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from torch import Tensor
@@ -28,7 +29,7 @@ def shuffle_file(
         raise JigsawError("--grid, --tile and --crop only apply to --mode tiles")
     picture = read_image(image)
     warnings = []
-    if out.suffix.lower() not in LOSSLESS:
+    if is_lossy(out):
         warnings.append(
             f"{out.suffix} is lossy: the puzzle's mode and grid are not recorded, and compression blurs the seams "
             "a solver reads; PNG keeps every pixel"
@@ -84,10 +85,23 @@ def puzzle_mode(puzzle: Path, grid: str | None, tile: int | None, pixel_options:
     return "pixels" if image_size(puzzle) in ((28, 28), None) else "tiles"
 
 
-def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> tuple[Tensor, int, int, str | None]:
-    """``(image (C, H, W), rows, cols, note)`` of a tile puzzle file. The grid comes from ``grid`` or ``tile``, else
-    from the file's metadata, else from the seams in the picture (:func:`jigsaw.tiles.infer.infer_grid`); ``note``
-    then says what was found, for the user."""
+@dataclass
+class TilePuzzle:
+    image: Tensor  # (C, H, W)
+    rows: int
+    cols: int
+    lossy: bool  # read from a lossy format (JPEG): its seams carry compression error
+    note: str | None  # how the grid was found, for the user, when the file did not say
+
+
+def is_lossy(path: Path) -> bool:
+    """Whether an image file's format loses pixels (JPEG), by its suffix."""
+    return path.suffix.lower() not in LOSSLESS
+
+
+def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> TilePuzzle:
+    """A tile puzzle file. The grid comes from ``grid`` or ``tile``, else from the file's metadata, else from the
+    seams in the picture (:func:`jigsaw.tiles.infer.infer_grid`), and then the ``note`` says what was found."""
     image = read_image(puzzle)
     if grid is None and tile is None:
         grid = read_metadata(puzzle).get("jigsaw-grid")
@@ -97,6 +111,6 @@ def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> tuple[
                 f"{puzzle} records no grid: found {found.tile_width}x{found.tile_height}-pixel tiles in its seams, "
                 f"a {found.rows}x{found.cols} grid (pass --grid or --tile to say otherwise)"
             )
-            return image, found.rows, found.cols, note
+            return TilePuzzle(image, found.rows, found.cols, is_lossy(puzzle), note)
     rows, cols = resolve_grid(image.shape[1], image.shape[2], grid, tile)
-    return image, rows, cols, None
+    return TilePuzzle(image, rows, cols, is_lossy(puzzle), None)

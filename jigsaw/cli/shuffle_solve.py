@@ -124,11 +124,12 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
     from jigsaw.puzzles import read_tile_puzzle
     from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
-    image, rows, cols, found = read_tile_puzzle(puzzle, grid, tile)
-    if found:
-        note(found)
+    tiles = read_tile_puzzle(puzzle, grid, tile)
+    rows, cols = tiles.rows, tiles.cols
+    if tiles.note:
+        note(tiles.note)
     with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
-        solution = solve_puzzle(image, rows, cols, progress=bar)
+        solution = solve_puzzle(tiles.image, rows, cols, progress=bar, lossy=tiles.lossy)
     write_image(solution.image, out, force=force)
     say(f"solved {rows}x{cols} tiles of {puzzle} -> {out} (confidence {solution.confidence:.2f})")
     if solution.confidence < LOW_CONFIDENCE:

@@ -57,7 +57,9 @@ def evaluate_tiles(
         if jpeg_quality is not None:
             shuffled = jpeg_round_trip(shuffled, jpeg_quality)
         start = time.perf_counter()
-        placement, confidence = solve_tiles_with_confidence(cut(shuffled, rows, cols), rows, cols)
+        placement, confidence = solve_tiles_with_confidence(
+            cut(shuffled, rows, cols), rows, cols, lossy=jpeg_quality is not None
+        )
         seconds = time.perf_counter() - start
         arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
         if picture_folder is not None:

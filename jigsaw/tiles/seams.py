@@ -20,6 +20,16 @@ def perceptual(tiles_rgb: Tensor) -> Tensor:
     return torch.from_numpy(lab).permute(0, 3, 1, 2).float()
 
 
+def luma(tiles_rgb: Tensor) -> Tensor:
+    """JPEG's own brightness channel (JFIF's Y = 0.299 R + 0.587 G + 0.114 B), on L*'s 0..100 scale; ``(N, C, h, w)``
+    -> ``(N, 1, h, w)``. JPEG keeps Y at full resolution and quantises it finest; its two colour channels are
+    subsampled and coarsely quantised, and their errors at a tile's edge outweigh the seam itself."""
+    if tiles_rgb.shape[1] == 1:
+        return tiles_rgb * 100.0
+    weights = torch.tensor([0.299, 0.587, 0.114], dtype=tiles_rgb.dtype).view(1, 3, 1, 1)
+    return (tiles_rgb * weights).sum(1, keepdim=True) * 100.0
+
+
 GRADIENT_NOISE = 1.0
 """Standard deviation (L*a*b* units, about 2.5 grey levels of L*) assumed for any edge gradient: the floor of the MGC
 covariance. Measured by ``python benchmarks/tune_tiles.py --sweep measure``."""
@@ -83,13 +93,14 @@ def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Ten
     return mgc / scale(mgc) + PREDICTION_WEIGHT * prediction / scale(prediction)
 
 
-def dissimilarities(tiles: Tensor) -> tuple[Tensor, Tensor]:
+def dissimilarities(tiles: Tensor, lossy: bool = False) -> tuple[Tensor, Tensor]:
     """``(right, down)``: ``right[i, j]`` is how unlikely tile ``j`` sits right of tile ``i``, ``down[i, j]`` below it.
 
     Tiles ``(N, C, h, w)`` in [0, 1], compared in L*a*b* by MGC plus the prediction measure; both matrices
-    ``(N, N)`` with ``inf`` on the diagonal.
+    ``(N, N)`` with ``inf`` on the diagonal. Tiles of a ``lossy`` (JPEG) puzzle are compared in :func:`luma`
+    alone: there the colour channels carry more compression error than seam.
     """
-    t = perceptual(tiles)
+    t = luma(tiles) if lossy else perceptual(tiles)
     columns = lambda k: t[..., k].transpose(1, 2)  # (N, h, C)
     lines = lambda k: t[..., k, :].transpose(1, 2)  # (N, w, C)
     right = _seam((columns(-1), columns(-2)), (columns(0), columns(1)))

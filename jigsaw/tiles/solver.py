@@ -279,13 +279,15 @@ def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, d
     return float(right[grid[:, :-1], grid[:, 1:]].sum() + down[grid[:-1], grid[1:]].sum())
 
 
-def solve_tiles(tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT) -> Tensor:
+def solve_tiles(
+    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT, lossy: bool = False
+) -> Tensor:
     """The ``placement`` of :func:`solve_tiles_with_confidence`."""
-    return solve_tiles_with_confidence(tiles, rows, cols, starts, progress)[0]
+    return solve_tiles_with_confidence(tiles, rows, cols, starts, progress, lossy)[0]
 
 
 def solve_tiles_with_confidence(
-    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT
+    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT, lossy: bool = False
 ) -> tuple[Tensor, float]:
     """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
 
@@ -296,7 +298,8 @@ def solve_tiles_with_confidence(
     rest, so growth also runs from the ``starts`` most distinctive tiles and from the :func:`consistent_block`
     (confident seams joined first, wherever they are), and the arrangement whose seams fit best wins. Returns
     ``(placement, confidence)``: cell ``k`` (row-major) gets tile ``placement[k]`` ``(rows * cols,)``, and
-    :func:`buddy_share` of that placement, from the same seam costs.
+    :func:`buddy_share` of that placement, from the same seam costs. Tiles of a ``lossy`` (JPEG) puzzle are compared
+    by brightness alone (see :func:`dissimilarities`).
     """
     n = len(tiles)
     if n != rows * cols:
@@ -310,7 +313,7 @@ def solve_tiles_with_confidence(
         )
     check_fits(n)
     progress.start(starts + 3, "seam costs")
-    right, down = dissimilarities(tiles)
+    right, down = dissimilarities(tiles, lossy)
     pairs = _pairs(right, down)
     arrangements = []
     for k, first in enumerate(_first_tiles(*pairs, k=starts)):
@@ -346,9 +349,9 @@ def _pairs(right: Tensor, down: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]
     return confidence(right), confidence(down), best_buddies(right), best_buddies(down)
 
 
-def solve_image(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> Tensor:
+def solve_image(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT, lossy: bool = False) -> Tensor:
     """Solve a shuffled-tile image ``(C, H, W)``; returns the reassembled image."""
-    return solve_puzzle(puzzle, rows, cols, progress).image
+    return solve_puzzle(puzzle, rows, cols, progress, lossy).image
 
 
 @dataclass
@@ -363,13 +366,16 @@ LOW_CONFIDENCE = 0.5
 ``python benchmarks/bench_confidence.py``."""
 
 
-def solve_puzzle(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> TileSolution:
-    """Solve a shuffled-tile image ``(C, H, W)`` and say how much the seams themselves trust the answer.
+def solve_puzzle(
+    puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT, lossy: bool = False
+) -> TileSolution:
+    """Solve a shuffled-tile image ``(C, H, W)`` (read from a ``lossy`` file such as a JPEG, or not) and say how much
+    the seams themselves trust the answer.
 
     The confidence needs no ground truth: two tiles that are each other's best match on the side where the solution
     joins them agree with it; a wrong grid leaves few such seams."""
     tiles = cut(puzzle, rows, cols)
-    placement, confidence = solve_tiles_with_confidence(tiles, rows, cols, progress=progress)
+    placement, confidence = solve_tiles_with_confidence(tiles, rows, cols, progress=progress, lossy=lossy)
     return TileSolution(assemble(tiles[placement], rows, cols), placement, confidence)
 
 

@@ -95,6 +95,15 @@ def test_a_jpeg_puzzle_is_written_with_a_warning(photo, tmp_path):
     assert "warning: .jpg is lossy" in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_a_jpeg_puzzle_solves_back_to_the_photo(photo, tmp_path):
+    puzzle, solved = tmp_path / "p.jpg", tmp_path / "solved.png"
+    assert run("shuffle", photo, puzzle, "--mode", "tiles", "--tile", "32").exit_code == 0
+    result = run("solve", puzzle, "--out", solved, "--tile", "32")
+    assert result.exit_code == 0, result.output
+    # every tile back in place: what differs from the photo is JPEG's error, not a misplaced tile
+    assert (read_image(solved) - read_image(photo)).abs().mean() < 0.02
+
+
 def test_a_wrong_grid_is_solved_with_a_warning(photo, tmp_path):
     import subprocess
     import sys

@@ -2,7 +2,7 @@ import torch
 
 from jigsaw.files import skimage_photographs
 from jigsaw.tiles.grid import cut
-from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities, first_choices
+from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities, first_choices, luma
 
 
 def test_compatibility_ranks_the_true_neighbour_first_on_a_photo():
@@ -41,3 +41,20 @@ def test_first_choices_marks_the_true_neighbours_ranked_first():
     right_first, down_first = first_choices(right, down, 1, 3)
     assert right_first.tolist() == [[True, False]]  # 0 -> 1 is 0's first choice; 1 -> 2 is not 1's (it prefers 0)
     assert down_first.shape == (0, 3)
+
+
+def test_luma_is_jpegs_brightness_on_the_l_star_scale():
+    tiles = torch.rand(5, 3, 4, 6, generator=torch.Generator().manual_seed(0))
+    expected = (0.299 * tiles[:, 0] + 0.587 * tiles[:, 1] + 0.114 * tiles[:, 2]) * 100
+    assert torch.allclose(luma(tiles), expected[:, None])
+    assert torch.equal(luma(tiles[:, :1]), tiles[:, :1] * 100)  # grayscale is its own brightness
+
+
+def test_lossy_measure_ignores_colour():
+    tiles = torch.rand(6, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    recoloured = tiles.clone()
+    recoloured[:, 0] += 0.1 * torch.rand(6, 1, 1)  # shift red and compensate in green: same brightness
+    recoloured[:, 1] -= recoloured[:, 0].sub(tiles[:, 0]) * 0.299 / 0.587
+    for a, b in zip(dissimilarities(tiles, lossy=True), dissimilarities(recoloured, lossy=True)):
+        assert torch.allclose(a, b, atol=1e-3)
+    assert not torch.allclose(dissimilarities(tiles)[0], dissimilarities(recoloured)[0], atol=1e-3)

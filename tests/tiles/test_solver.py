@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import skimage_photographs
+from jigsaw.files import crop_to_multiple, jpeg_round_trip, skimage_photographs
 from jigsaw.tiles.grid import cut, shuffle_tiles
+from jigsaw.tiles.metrics import neighbour_accuracy
 from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
 from jigsaw.tiles.solver import _anchors, _grow, _Growth, complete, consistent_block, solve_image, solve_tiles
 
@@ -121,3 +122,15 @@ def test_growth_prefers_a_tile_that_is_a_best_buddy_of_one_neighbour_over_a_mere
     growth.place(0, 0, 0)
     growth.place(1, 1, 1)
     assert growth.best_move() == (0, 1, 2)
+
+
+def test_a_jpeg_puzzle_solves_by_brightness_where_colour_fails():
+    """JPEG keeps brightness sharp and blurs colour across the seams: chelsea in 28-pixel tiles, saved at quality
+    90, solves exactly by brightness (lossy=True) and not by the colour measure of lossless puzzles."""
+    photo = crop_to_multiple(skimage_photographs()["chelsea"], 28, 28)
+    rows, cols = photo.shape[1] // 28, photo.shape[2] // 28
+    shuffled, perm = shuffle_tiles(photo, rows, cols, seed=0)
+    tiles = cut(jpeg_round_trip(shuffled, 90), rows, cols)
+    accuracy = lambda lossy: neighbour_accuracy(perm[solve_tiles(tiles, rows, cols, lossy=lossy)], rows, cols)
+    assert accuracy(lossy=True) == 1.0
+    assert accuracy(lossy=False) < 0.8

@@ -6,8 +6,9 @@ one that never stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -22,15 +23,26 @@ def epoch_generator(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(epoch_seed(seed, epoch))
 
 
+class Data(Protocol):
+    """A split a classifier trains or is measured on: in memory (:class:`Split`) or streamed from files
+    (:class:`jigsaw.imagefolder.ImageFolderSplit`)."""
+
+    def __len__(self) -> int: ...
+
+    def train_batches(
+        self, batch_size: int, generator: torch.Generator, processes: Processes = SINGLE, max_shift: int = 0
+    ) -> Iterator[tuple[Tensor, Tensor]]: ...
+
+    def test_batches(self, batch_size: int = 2000) -> Iterator[tuple[Tensor, Tensor]]: ...
+
+
 @torch.no_grad()
-def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 2000) -> float:
+def accuracy(model: nn.Module, data: Data) -> float:
+    """Share of ``data``'s images that ``model`` classifies right."""
     model.eval()
     device = next(model.parameters()).device
-    correct = sum(
-        int((model(x.to(device)).argmax(1).cpu() == y).sum())
-        for x, y in zip(images.split(batch_size), labels.split(batch_size))
-    )
-    return correct / len(labels)
+    correct = sum(int((model(x.to(device)).argmax(1).cpu() == y).sum()) for x, y in data.test_batches())
+    return correct / len(data)
 
 
 def random_shifts(images: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
@@ -50,36 +62,56 @@ def random_shifts(images: Tensor, max_shift: int, generator: torch.Generator) ->
 
 @dataclass
 class Split:
+    """A split held in memory: ``images (N, C, H, W)``, ``labels (N,)``."""
+
     images: Tensor
     labels: Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def train_batches(
+        self, batch_size: int, generator: torch.Generator, processes: Processes = SINGLE, max_shift: int = 0
+    ) -> Iterator[tuple[Tensor, Tensor]]:
+        """This process's batches of one epoch: its shard of the order drawn from ``generator``, each batch randomly
+        shifted (:func:`random_shifts`) when ``max_shift`` > 0."""
+        for index in shard(torch.randperm(len(self.labels), generator=generator), processes).split(batch_size):
+            images = self.images[index]
+            if max_shift:
+                images = random_shifts(images, max_shift, generator)
+            yield images, self.labels[index]
+
+    def test_batches(self, batch_size: int = 2000) -> Iterator[tuple[Tensor, Tensor]]:
+        yield from zip(self.images.split(batch_size), self.labels.split(batch_size))
 
 
 def train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    train: Split,
+    train: Data,
     batch_size: int,
     generator: torch.Generator,
     progress: Progress = SILENT,
     max_shift: int = 0,
     processes: Processes = SINGLE,
+    amp: bool = False,
 ) -> float:
     """One pass over ``train`` (each batch randomly shifted when ``max_shift`` > 0); returns the mean training loss
     over every process. Batches go to the model's device; under ``torchrun`` each process takes its shard of the
-    epoch's order and ``batch_size`` images per step (the global batch is ``world_size`` times larger)."""
+    epoch's order and ``batch_size`` images per step (the global batch is ``world_size`` times larger). With
+    ``amp`` the forward pass runs under bfloat16 autocast (weights, gradients and optimizer stay float32; bfloat16
+    keeps float32's range, so no loss scaling is needed)."""
     model.train()
     device = next(model.parameters()).device
     total, count = 0.0, 0
-    for index in shard(torch.randperm(len(train.labels), generator=generator), processes).split(batch_size):
+    for images, labels in train.train_batches(batch_size, generator, processes, max_shift):
         optimizer.zero_grad(set_to_none=True)
-        images = train.images[index]
-        if max_shift:
-            images = random_shifts(images, max_shift, generator)
-        loss = F.cross_entropy(model(images.to(device)), train.labels[index].to(device))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = F.cross_entropy(model(images.to(device)), labels.to(device))
         loss.backward()
         optimizer.step()
-        total += loss.item() * len(index)
-        count += len(index)
+        total += loss.item() * len(labels)
+        count += len(labels)
         progress.advance()
     return mean_over_processes(total, count, device, processes)
 
@@ -87,8 +119,8 @@ def train_epoch(
 def fit(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    train: Split,
-    test: Split,
+    train: Data,
+    test: Data,
     epochs: int,
     seed: int,
     batch_size: int = 128,
@@ -101,6 +133,7 @@ def fit(
     before_eval: Callable[[], None] | None = None,
     max_shift: int = 0,
     processes: Processes = SINGLE,
+    amp: bool = False,
 ) -> list[dict]:
     """Train for ``epochs`` epochs (counting from ``start_epoch``), stopping early when test accuracy has not
     improved for ``patience`` epochs. Returns one record per epoch: epoch, train loss, test accuracy, lr (and
@@ -108,21 +141,22 @@ def fit(
 
     ``model`` may be DDP-wrapped (:func:`jigsaw.devices.wrap`); every process measures the whole test split, so
     they agree on early stopping. ``on_epoch`` sees each record before ``progress`` reports it (a trainer commits
-    its checkpoint there). ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`).
+    its checkpoint there). ``max_shift`` > 0 trains on randomly shifted images (:func:`random_shifts`); ``amp``
+    trains under bfloat16 autocast (:func:`train_epoch`).
     ``before_eval`` runs after each epoch's last step (the LaPerm ablation syncs its weights there, so the network
     that is measured is a permutation of its initial weights)."""
     history = list(history or [])
     network = getattr(model, "module", model)  # the model itself, for measuring
     for epoch in range(start_epoch, epochs):
         loss = train_epoch(
-            model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift, processes
+            model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift, processes, amp
         )
         if before_eval is not None:
             before_eval()
         record = {
             "epoch": epoch + 1,
             "train_loss": loss,
-            "test_accuracy": accuracy(network, test.images, test.labels),
+            "test_accuracy": accuracy(network, test),
             "lr": optimizer.param_groups[0]["lr"],
         }
         if processes.distributed:

@@ -31,7 +31,7 @@ def test_accuracy_of_a_constant_model():
     with torch.no_grad():
         model[1].weight.zero_()
         model[1].bias.copy_(torch.tensor([1.0, 0.0]))
-    assert accuracy(model, torch.rand(10, 1, 2, 2), torch.tensor([0] * 7 + [1] * 3)) == 0.7
+    assert accuracy(model, Split(torch.rand(10, 1, 2, 2), torch.tensor([0] * 7 + [1] * 3))) == 0.7
 
 
 def test_random_shifts_translate_each_image_within_the_limit():

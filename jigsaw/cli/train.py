@@ -121,6 +121,8 @@ class Init(str, Enum):
         "jigsaw train index-opt --out runs/lenet --granularity kernel --epochs 100",
         "jigsaw train index-opt --out runs/lenet --resume --epochs 200",
         "jigsaw train index-opt --out runs/laperm --no-ste --sync-every 20 --init sparse",
+        "torchrun --standalone --nproc_per_node=8 -m jigsaw train index-opt --model resnet34 --dataset imagefolder "
+        "--data-dir /data/imagenet --batch-size 128 --amp --device cuda --out runs/resnet34",
     ),
 )
 def train_index_opt(
@@ -129,10 +131,16 @@ def train_index_opt(
         str,
         typer.Option(
             help="lenet5, lenet5-caffe (the compression literature's) or conv7 (LaPerm's) on MNIST / FashionMNIST; "
-            "vgg on CIFAR-10."
+            "vgg on CIFAR-10; resnet34 on an image folder (ImageNet)."
         ),
     ] = "lenet5",
-    dataset: Annotated[str, typer.Option(help="mnist, fashion-mnist or cifar10.")] = "mnist",
+    dataset: Annotated[
+        str,
+        typer.Option(
+            help="mnist, fashion-mnist, cifar10, or imagefolder: DATA_DIR/train/<class>/<image> and "
+            "DATA_DIR/val/<class>/<image> (torchvision's ImageFolder layout, e.g. ImageNet), streamed from disk."
+        ),
+    ] = "mnist",
     init: Annotated[Init, typer.Option(help="Kaiming normal, Kaiming uniform, or sparse (90% zeros).")] = Init.normal,
     granularity: Annotated[Granularity, typer.Option(help="Groups whose values are permuted.")] = Granularity.layer,
     ste: Annotated[
@@ -151,6 +159,14 @@ def train_index_opt(
     shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
     lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per step in each process (see below).")] = 128,
+    amp: Annotated[
+        bool, typer.Option("--amp", metavar="", help="bfloat16 autocast in the forward pass (fast on recent GPUs).")
+    ] = False,
+    image_size: Annotated[int, typer.Option(min=16, help="imagefolder: side of the square training crops.")] = 224,
+    workers: Annotated[
+        int, typer.Option(min=0, help="imagefolder: loader processes per training process (results do not change).")
+    ] = 4,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,
@@ -159,18 +175,19 @@ def train_index_opt(
     force: ForceOption = False,
 ) -> None:
     """Train a network by permuting its initial weights only (thesis Alg. 1). Runs unchanged under torchrun: each
-    process trains its shard with 128 images per step (so the global batch is 128 x processes); rank 0 writes."""
+    process trains its shard with --batch-size images per step (so the global batch is that x processes); rank 0
+    writes."""
     options = dict(locals())
-    from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run
+    from jigsaw.weights.run import IndexOptConfig, IndexOptRun, train_run, with_folder_classes
 
-    config = config_from_options(IndexOptConfig, options)
+    config = with_folder_classes(config_from_options(IndexOptConfig, options), data_dir)
     describe = lambda r: (
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
     with processes_on(device) as (where, processes):
         folder, run, steps = _start_run(IndexOptRun, config, out, resume, force, epochs, where, processes)
         with Bar(run.config.describe(), steps, describe, visible=processes.is_main) as bar:
-            history = train_run(run, folder, data_dir, progress=bar)
+            history = train_run(run, folder, data_dir, progress=bar, workers=workers)
     best = max(history, key=lambda r: r["test_accuracy"])
     if processes.is_main:
         say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")

@@ -22,21 +22,29 @@ from typing import Any
 import torch
 
 from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
-from jigsaw.datasets import load_dataset, steps_per_epoch
+from jigsaw.datasets import data_dir, load_dataset, steps_per_epoch
 from jigsaw.devices import wrap
 from jigsaw.errors import JigsawError
 from jigsaw.models import build_model
 from jigsaw.permute import GRANULARITIES
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import RunFolder
-from jigsaw.training import Split, fit
+from jigsaw.training import Data, Split, fit
 from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initialize
 
 KIND = "index-opt"
 LEGACY_DEFAULTS = {"normalize": False, "shift": 0}
 """Checkpoints written before these options existed trained on raw, unshifted pixels."""
 DIGITS = ("mnist", "fashion-mnist")
-MODEL_DATASETS = {"lenet5": DIGITS, "lenet5-caffe": DIGITS, "conv7": DIGITS, "vgg": ("cifar10",)}
+MODEL_DATASETS = {
+    "lenet5": DIGITS,
+    "lenet5-caffe": DIGITS,
+    "conv7": DIGITS,
+    "vgg": ("cifar10",),
+    "resnet34": ("imagefolder",),
+}
+STREAMED = "imagefolder"
+"""The dataset streamed from files (:mod:`jigsaw.imagefolder`) rather than held in memory."""
 
 
 @dataclass
@@ -58,6 +66,9 @@ class IndexOptConfig:
     normalize: bool = True  # standardise inputs with the training split's per-channel mean and std
     shift: int = 2  # random translation of training images by up to this many pixels (0: none)
     limit: int | None = None  # first N training images only (tests, quick looks)
+    amp: bool = False  # bfloat16 autocast in the forward pass (jigsaw.training.train_epoch)
+    image_size: int = 224  # imagefolder: the side of the square crops the network sees
+    classes: int | None = None  # imagefolder: class folders (counted by with_folder_classes); others have 10
 
     def validate(self) -> IndexOptConfig:
         checks = [
@@ -75,6 +86,8 @@ class IndexOptConfig:
             (self.sync_every >= 1, "--sync-every must be at least 1"),
             (self.shift >= 0, "--shift must be at least 0"),
             (self.ste or not self.plain, "--plain and --no-ste do not combine"),
+            (self.batch_size >= 1, "--batch-size must be at least 1"),
+            (self.image_size >= 16, "--image-size must be at least 16"),
         ]
         for ok, message in checks:
             if not ok:
@@ -85,8 +98,15 @@ class IndexOptConfig:
     def base_optimizer(self) -> str:
         return self.base or ("sgd" if self.model == "vgg" else "adam")
 
-    def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
-        """Optimizer steps still to run (for a progress bar)."""
+    def network(self) -> torch.nn.Module:
+        """The untrained network this config trains."""
+        return build_model(self.model, **({"num_classes": self.classes or 1000} if self.model == "resnet34" else {}))
+
+    def steps_left(self, epochs_done: int, world_size: int = 1) -> int | None:
+        """Optimizer steps still to run (for a progress bar); ``None`` for a streamed dataset, whose size is only
+        known once its folder is read."""
+        if self.dataset == STREAMED:
+            return None
         return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
 
     def describe(self) -> str:
@@ -102,7 +122,7 @@ class IndexOptRun:
     def __init__(self, config: IndexOptConfig, device: torch.device | str = "cpu"):
         self.config = config.validate()
         torch.manual_seed(config.seed)
-        model = initialize(build_model(config.model), config.init, config.seed)  # on the CPU: the same on any device
+        model = initialize(config.network(), config.init, config.seed)  # on the CPU: the same on any device
         self.initial_state = {k: v.clone() for k, v in model.state_dict().items()}
         self.model = model.to(device)
         self.world_size = 1  # processes that train it (set by RunFolder.start)
@@ -141,7 +161,7 @@ class IndexOptRun:
         run = cls(config, device)
         run.world_size = meta.get("world_size", 1)
         load_state(run.model, payload["state_dict"], path)
-        load_state(build_model(config.model), meta["initial_state_dict"], path, what="initial weights")
+        load_state(config.network(), meta["initial_state_dict"], path, what="initial weights")
         restore(path, "the optimizer state", lambda: run.optimizer.load_state_dict(meta["optimizer"]))
         restore(path, "the scheduler state", lambda: run.scheduler.load_state_dict(meta["scheduler"]))
         run.history = check_history(path, meta["history"])
@@ -151,7 +171,22 @@ class IndexOptRun:
         return run
 
 
-def load_splits(config: IndexOptConfig, data_root=None) -> tuple[Split, Split]:
+def with_folder_classes(config: IndexOptConfig, data_root=None) -> IndexOptConfig:
+    """``config`` with the number of classes of its image folder filled in (other datasets have theirs)."""
+    if config.dataset != STREAMED or config.classes is not None:
+        return config
+    from dataclasses import replace
+
+    from jigsaw.imagefolder import class_names
+
+    return replace(config, classes=len(class_names(data_dir(data_root))))
+
+
+def load_splits(config: IndexOptConfig, data_root=None, workers: int = 0) -> tuple[Data, Data]:
+    """The training and test splits of ``config``'s dataset: held in memory (standardised with the training split's
+    own statistics), or streamed from an image folder with ``workers`` loader processes."""
+    if config.dataset == STREAMED:
+        return _folder_splits(config, data_dir(data_root), workers)
     train = Split(*load_dataset(config.dataset, train=True, root=data_root))
     test = Split(*load_dataset(config.dataset, train=False, root=data_root))
     if config.limit is not None:
@@ -163,14 +198,28 @@ def load_splits(config: IndexOptConfig, data_root=None) -> tuple[Split, Split]:
     return train, test
 
 
-def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progress: Progress = SILENT) -> list[dict]:
+def _folder_splits(config: IndexOptConfig, root: Path, workers: int) -> tuple[Data, Data]:
+    from jigsaw.imagefolder import ImageFolderSplit
+
+    splits = [
+        ImageFolderSplit(root, train, config.image_size, config.normalize, workers, config.limit if train else None)
+        for train in (True, False)
+    ]
+    if len(splits[0].classes) != config.classes:
+        raise JigsawError(f"{root} has {len(splits[0].classes)} classes; the run was made for {config.classes}")
+    return splits[0], splits[1]
+
+
+def train_run(
+    run: IndexOptRun, folder: RunFolder | Path, data_root=None, progress: Progress = SILENT, workers: int = 0
+) -> list[dict]:
     """Train (or continue) ``run`` until its epochs are done or early stopping triggers; commit every epoch.
 
     Under ``torchrun`` (``folder.processes``) the model is DDP-wrapped: the all-reduced gradients give every process
     the same latent weights, so the same permutation, after every step; only the main process writes."""
     folder = RunFolder.of(folder)
     device = next(run.model.parameters()).device
-    train, test = load_splits(run.config, data_root)
+    train, test = load_splits(run.config, data_root, workers)
     folder.open(run)
 
     def end_of_epoch(record: dict) -> None:
@@ -195,5 +244,6 @@ def train_run(run: IndexOptRun, folder: RunFolder | Path, data_root=None, progre
         before_eval=sync,
         max_shift=run.config.shift,
         processes=folder.processes,
+        amp=run.config.amp,
     )
     return run.history

@@ -244,3 +244,22 @@ def test_a_raw_pickle_is_refused_without_warnings(tmp_path):
     digit = tmp_path / "digit.png"
     Image.fromarray(np.zeros((28, 28), np.uint8)).save(digit)
     one_line_error(run("solve", digit, "--model", path, "--out", tmp_path / "s.png"), "not a jigsaw checkpoint")
+
+
+@pytest.mark.parametrize(
+    "arrange, message",
+    [
+        (lambda root: None, "ImageFolder layout"),  # no folder at all
+        (lambda root: (root / "train").mkdir(parents=True), "has no class folders"),
+    ],
+)
+def test_a_missing_image_folder_is_one_line_and_writes_nothing(tmp_path, arrange, message):
+    root, out = tmp_path / "imagenet", tmp_path / "run"
+    arrange(root)
+    command = ["train", "index-opt", "--model", "resnet34", "--dataset", "imagefolder", "--data-dir", root]
+    one_line_error(run(*command, "--out", out, "--device", "cpu"), message)
+    assert not out.exists()
+
+
+def test_resnet34_on_digits_is_refused(tmp_path):
+    one_line_error(run("train", "index-opt", "--model", "resnet34", "--out", tmp_path / "r"), "trains on imagefolder")

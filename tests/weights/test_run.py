@@ -79,3 +79,30 @@ def test_shift_changes_what_the_network_trains_on(tmp_path, dataset_root):
         train_run(run, tmp_path / str(shift), dataset_root)
         weights.append(run.model.conv1.weight.detach().clone())
     assert not torch.equal(*weights)
+
+
+def test_amp_trains_in_bfloat16_and_keeps_every_multiset(tmp_path, dataset_root):
+    exact, mixed = IndexOptRun(tiny(epochs=1, limit=1024)), IndexOptRun(tiny(epochs=1, limit=1024, amp=True))
+    train_run(exact, tmp_path / "exact", dataset_root)
+    train_run(mixed, tmp_path / "mixed", dataset_root)
+    loss = lambda run: run.history[0]["train_loss"]
+    assert mixed.optimizer.holds_permutations() and mixed.history[0]["test_accuracy"] > 0.25  # chance is 0.1
+    assert loss(mixed) != loss(exact) and abs(loss(mixed) - loss(exact)) < 0.05 * loss(exact)  # bfloat16 forward
+    assert IndexOptRun.load(tmp_path / "mixed" / "checkpoint.pt").config.amp
+
+
+@pytest.mark.slow
+def test_resnet34_trains_on_an_image_folder_and_resumes(tmp_path):
+    from jigsaw.weights.run import with_folder_classes
+    from tests.test_imagefolder import make_image_folder
+
+    root = make_image_folder(tmp_path / "images", train_per_class=4, val_per_class=1)
+    config = with_folder_classes(
+        IndexOptConfig(model="resnet34", dataset="imagefolder", image_size=32, batch_size=4, epochs=1), root
+    )
+    assert config.classes == 2
+    train_run(IndexOptRun(config), tmp_path / "run", root, workers=2)
+    resumed = IndexOptRun.load(tmp_path / "run" / "checkpoint.pt")  # refuses weights that are not permutations
+    resumed.config.epochs = 2
+    train_run(resumed, tmp_path / "run", root)
+    assert [r["epoch"] for r in resumed.history] == [1, 2] and resumed.model.fc.out_features == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -55,11 +55,17 @@ def shuffle(
         "jigsaw solve puzzle.png --out solved.png --mode tiles",
         "jigsaw solve puzzle.png --out solved.png --mode tiles --grid 18x24",
         "jigsaw solve scrambled.png --out digit.png --label 7",
+        "jigsaw solve puzzles/ --out solved/ --labels labels.csv",
     ),
 )
 def solve(
-    puzzle: Annotated[Path, typer.Argument(help="Shuffled image made by `jigsaw shuffle` (or any such image).")],
-    out: Annotated[Path, typer.Option(help="Where to write the solved image.")],
+    puzzle: Annotated[
+        Path,
+        typer.Argument(
+            help="Shuffled image made by `jigsaw shuffle` (or any such image), or a folder of them (every PNG)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the solved image (a folder when PUZZLE is one).")],
     mode: Annotated[
         Optional[Mode],
         typer.Option(
@@ -73,6 +79,10 @@ def solve(
             "recovery looks most real, which `jigsaw evaluate` finds right for only 4 % of MNIST and 7 % of "
             "FashionMNIST test images (the bundled models)."
         ),
+    ] = None,
+    labels: Annotated[
+        Optional[Path],
+        typer.Option(help="A folder of pixel puzzles: CSV with the header file,label and one row per puzzle."),
     ] = None,
     model: Annotated[
         Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")
@@ -101,6 +111,12 @@ def solve(
     from jigsaw.pixels.solvers import SolverSettings, solve_digit
     from jigsaw.puzzles import puzzle_mode
 
+    settings = SolverSettings(dataset.value, model=model, classifiers=classifiers, device=str(resolve_device(device)))
+    if puzzle.is_dir():
+        _solve_folder(puzzle, out, settings, method, labels, mode, label, grid, tile, steps, force)
+        return
+    if labels is not None:
+        raise JigsawError("--labels is for a folder of puzzles; for one puzzle give --label")
     check_image_output(out, force, inputs=(puzzle,))
     pixel_options = label is not None or model is not None or classifiers is not None or method != "sortgan"
     if (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
@@ -108,8 +124,6 @@ def solve(
         return
     if grid is not None or tile is not None:
         raise JigsawError("--grid and --tile only apply to --mode tiles")
-    where = str(resolve_device(device))
-    settings = SolverSettings(dataset=dataset.value, model=model, classifiers=classifiers, device=where)
     with Bar("optimising pixel positions", total=steps) as bar:  # shown by the classifier method only
         recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, bar)
     write_image(recovered, out, force=force)
@@ -117,6 +131,33 @@ def solve(
         say(f"recovered {puzzle} as class {label} with the frozen classifiers -> {out}")
     else:
         say(f"recovered {puzzle} as class {solved_label}{'' if label is not None else ' (guessed)'} -> {out}")
+
+
+def _solve_folder(
+    folder: Path,
+    out: Path,
+    settings: Any,
+    method: str,
+    labels: Optional[Path],
+    mode: Optional[Mode],
+    label: Optional[int],
+    grid: Optional[str],
+    tile: Optional[int],
+    steps: int,
+    force: bool,
+) -> None:
+    from jigsaw.errors import JigsawError
+    from jigsaw.puzzle_folders import solve_folder
+
+    if label is not None or grid is not None or tile is not None:
+        raise JigsawError("a folder of puzzles takes --labels (a CSV), not --label, --grid or --tile")
+    with Bar(f"solving the puzzles in {folder}", total=None) as bar:
+        done = solve_folder(folder, out, settings, method, labels, mode.value if mode else None, steps, force, bar)
+    guessed = f", {done.guessed} classes guessed" if done.guessed else ""
+    say(f"solved {done.pixels} pixel and {done.tiles} tile puzzles of {folder} -> {out}{guessed}")
+    if done.low_confidence:
+        more = f" and {len(done.low_confidence) - 1} more" if len(done.low_confidence) > 1 else ""
+        warn(f"the seams do not trust the solution of {done.low_confidence[0]}{more}: likely wrong in places")
 
 
 def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:

@@ -1,4 +1,4 @@
-"""Small figures drawn with Pillow (no plotting library needed): per-layer weight histograms.
+"""Per-layer weight histograms, drawn with matplotlib.
 
 Thesis Fig. 1.1 / A.1 / A.2: for a normally trained network the weight histograms before and after training differ
 mostly in their spread; for an index-optimised network they are identical by construction.
@@ -7,15 +7,14 @@ mostly in their spread; for an index-optimised network they are identical by con
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 from jigsaw.files import atomic_write
 
-PANEL_W, PANEL_H, MARGIN = 320, 170, 22
-BEFORE, AFTER = (150, 150, 150), (200, 30, 30)
+BEFORE, AFTER = "0.6", "tab:red"  # grey bars, red line
 
 
 def weight_layers(state_dict: dict) -> dict[str, torch.Tensor]:
@@ -33,36 +32,27 @@ def histogram_counts(
     return np.histogram(a, edges)[0], np.histogram(b, edges)[0], edges
 
 
-def _panel(title: str, before: torch.Tensor, after: torch.Tensor) -> Image.Image:
-    counts_before, counts_after, edges = histogram_counts(before, after)
-    panel = Image.new("RGB", (PANEL_W, PANEL_H), "white")
-    draw = ImageDraw.Draw(panel)
-    draw.text((6, 4), title, fill="black")
-    plot_w, plot_h = PANEL_W - 2 * 8, PANEL_H - MARGIN - 18
-    top = max(counts_before.max(), counts_after.max(), 1)
-    bar = plot_w / len(counts_before)
-    base = MARGIN + plot_h
-    for i, count in enumerate(counts_before):  # before: grey bars
-        x = 8 + i * bar
-        draw.rectangle([x, base - plot_h * count / top, x + bar - 1, base], fill=BEFORE)
-    points = [(8 + (i + 0.5) * bar, base - plot_h * c / top) for i, c in enumerate(counts_after)]
-    draw.line(points, fill=AFTER, width=2)  # after: red outline
-    draw.text((6, base + 3), f"{edges[0]:.3g}", fill="black")
-    draw.text((PANEL_W - 60, base + 3), f"{edges[-1]:.3g}", fill="black")
-    return panel
+def weight_histogram_figure(initial: dict, final: dict, columns: int = 3) -> Any:
+    """A matplotlib figure with one panel per weight tensor: grey bars before training, a red line after."""
+    import matplotlib
 
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
 
-def weight_histogram_figure(initial: dict, final: dict, columns: int = 3) -> Image.Image:
-    """One panel per weight tensor: grey bars before training, red line after."""
     layers = weight_layers(final)
     rows = -(-len(layers) // columns)
-    figure = Image.new("RGB", (columns * PANEL_W, rows * PANEL_H + 20), "white")
-    ImageDraw.Draw(figure).text((6, 4), "weights before (grey bars) and after (red line) training", fill="black")
-    for k, (name, after) in enumerate(layers.items()):
-        figure.paste(
-            _panel(f"{name} {tuple(after.shape)}", initial[name], after),
-            ((k % columns) * PANEL_W, 20 + (k // columns) * PANEL_H),
-        )
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows + 0.5), squeeze=False)
+    for axis, (name, after) in zip(axes.flat, layers.items()):
+        counts_before, counts_after, edges = histogram_counts(initial[name], after)
+        axis.stairs(counts_before, edges, fill=True, color=BEFORE, label="before")
+        axis.stairs(counts_after, edges, color=AFTER, linewidth=1.5, label="after")
+        axis.set_title(f"{name} {tuple(after.shape)}", fontsize=9)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(layers) :]:
+        axis.set_visible(False)
+    axes.flat[0].legend(fontsize=8)
+    figure.suptitle("weights before (grey bars) and after (red line) training")
+    figure.tight_layout()
     return figure
 
 
@@ -72,5 +62,8 @@ def plot_checkpoint(checkpoint: Path, out: Path) -> Path:
 
     run = IndexOptRun.load(checkpoint)
     figure = weight_histogram_figure(run.initial_state, run.model.state_dict())
-    atomic_write(out, lambda tmp: figure.save(tmp, format="PNG"))
+    atomic_write(out, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
     return out

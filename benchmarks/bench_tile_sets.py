@@ -1,11 +1,14 @@
 """The tile solver on the literature's standard square-jigsaw sets: direct, neighbour, perfect, seconds, memory.
 
     python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/mit-432 [--tile 28] [--seed 0] [--jpeg 90]
+        [--rotations]
 
 Each image (used at its own size, centre-cropped to a multiple of the tile size) is shuffled with its own seed
 (``--seed`` + its index in name order) and solved with known orientation, as the published solvers were measured.
 With ``--jpeg Q`` each shuffled puzzle is first saved as a JPEG of quality Q and read back (what a user who sends a
-puzzle as JPEG gets). Perfect: every tile in its own cell. Peak memory is this process's maximum resident set so far.
+puzzle as JPEG gets). With ``--rotations`` every tile is also turned at random and the puzzle solved with turns
+(accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). Perfect: every tile in its
+own cell (and upright). Peak memory is this process's maximum resident set so far.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ def main() -> None:
     parser.add_argument("--tile", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jpeg", type=int, default=None, help="JPEG quality the puzzles are saved at (default: PNG)")
+    parser.add_argument("--rotations", action="store_true", help="turn every tile at random too")
     args = parser.parse_args()
     images = read_image_folder(args.set)
     rows = []
     for k, (name, image) in enumerate(images.items()):
-        result = evaluate_tiles({name: image}, args.seed + k, tile=args.tile, jpeg_quality=args.jpeg)[0]
+        result = evaluate_tiles(
+            {name: image}, args.seed + k, tile=args.tile, jpeg_quality=args.jpeg, turns=args.rotations
+        )[0]
         rows.append(
             {
                 "image": name,
@@ -39,6 +45,7 @@ def main() -> None:
                 "perfect": int(result["direct"] == 1.0),
                 "seconds": result["seconds"],
                 "confidence": result["confidence"],
+                **({"upright": int(result["upright"])} if args.rotations else {}),
                 "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
@@ -53,10 +60,11 @@ def main() -> None:
             "perfect": sum(r["perfect"] for r in rows),
             "seconds": mean("seconds"),
             "confidence": mean("confidence"),
+            **({"upright": sum(r["upright"] for r in rows)} if args.rotations else {}),
             "peak MiB": max(r["peak MiB"] for r in rows),
         }
     )
-    kind = f"JPEG q{args.jpeg}" if args.jpeg else "PNG"
+    kind = (f"JPEG q{args.jpeg}" if args.jpeg else "PNG") + (" rotated" if args.rotations else "")
     name = f"bench_tile_sets_{args.set.name}_{args.tile}px_{kind.replace(' ', '_')}"
     report(name, f"{args.set.name}, {args.tile}-px tiles, {kind}, seeds {args.seed}+k", rows, list(rows[0]))
 

@@ -11,22 +11,33 @@ from torch import Tensor
 from jigsaw.errors import JigsawError
 from jigsaw.files import centre_crop, image_size, read_image, read_metadata, write_image
 from jigsaw.permute import shuffle_pixels
-from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_tiles
+from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_and_turn_tiles, shuffle_tiles
 from jigsaw.tiles.infer import infer_grid
 
 MODES = ("pixels", "tiles")
 
 
 LOSSLESS = (".png", ".bmp", ".tif", ".tiff")
+TURNED = "jigsaw-rotations"
+"""PNG metadata key: ``yes`` when the puzzle's tiles were turned as well as shuffled (never by how much)."""
 
 
 def shuffle_file(
-    image: Path, out: Path, mode: str, grid: str | None, tile: int | None, crop: bool, seed: int, force: bool
+    image: Path,
+    out: Path,
+    mode: str,
+    grid: str | None,
+    tile: int | None,
+    crop: bool,
+    seed: int,
+    force: bool,
+    turn: bool = False,
 ) -> tuple[str, list[str]]:
-    """Shuffle the pixels or the tiles of the image file ``image`` into ``out``; returns what was shuffled, in
-    words, and warnings for the user (a lossy format records no grid and blurs the seams)."""
-    if mode == "pixels" and (grid is not None or tile is not None or crop):
-        raise JigsawError("--grid, --tile and --crop only apply to --mode tiles")
+    """Shuffle the pixels or the tiles of the image file ``image`` into ``out`` (with ``turn``, every tile also
+    turned by a random quarter turn); returns what was shuffled, in words, and warnings for the user (a lossy format
+    records no grid and blurs the seams)."""
+    if mode == "pixels" and (grid is not None or tile is not None or crop or turn):
+        raise JigsawError("--grid, --tile, --crop and --rotate only apply to --mode tiles")
     picture = read_image(image)
     warnings = []
     if is_lossy(out):
@@ -41,9 +52,12 @@ def shuffle_file(
     else:
         picture = _fit_grid(picture, grid, tile, crop)
         rows, cols = resolve_grid(picture.shape[1], picture.shape[2], grid, tile)
-        shuffled, _ = shuffle_tiles(picture, rows, cols, seed)
-        metadata = {"jigsaw-mode": "tiles", "jigsaw-grid": f"{rows}x{cols}"}
-        what = f"{rows}x{cols} tiles"
+        if turn:
+            shuffled, _, _ = shuffle_and_turn_tiles(picture, rows, cols, seed)
+        else:
+            shuffled, _ = shuffle_tiles(picture, rows, cols, seed)
+        metadata = {"jigsaw-mode": "tiles", "jigsaw-grid": f"{rows}x{cols}", **({TURNED: "yes"} if turn else {})}
+        what = f"{rows}x{cols} tiles{', each turned at random,' if turn else ''}"
     write_image(shuffled, out, force=force, metadata=metadata if out.suffix.lower() == ".png" else None)
     return what, warnings
 
@@ -92,6 +106,7 @@ class TilePuzzle:
     cols: int
     lossy: bool  # read from a lossy format (JPEG): its seams carry compression error
     note: str | None  # how the grid was found, for the user, when the file did not say
+    turned: bool = False  # the file records that its tiles were turned
 
 
 def is_lossy(path: Path) -> bool:
@@ -103,14 +118,16 @@ def read_tile_puzzle(puzzle: Path, grid: str | None, tile: int | None) -> TilePu
     """A tile puzzle file. The grid comes from ``grid`` or ``tile``, else from the file's metadata, else from the
     seams in the picture (:func:`jigsaw.tiles.infer.infer_grid`), and then the ``note`` says what was found."""
     image = read_image(puzzle)
+    metadata = read_metadata(puzzle)
+    turned = metadata.get(TURNED) == "yes"
     if grid is None and tile is None:
-        grid = read_metadata(puzzle).get("jigsaw-grid")
+        grid = metadata.get("jigsaw-grid")
         if grid is None:
             found = infer_grid(image)
             note = (
                 f"{puzzle} records no grid: found {found.tile_width}x{found.tile_height}-pixel tiles in its seams, "
                 f"a {found.rows}x{found.cols} grid (pass --grid or --tile to say otherwise)"
             )
-            return TilePuzzle(image, found.rows, found.cols, is_lossy(puzzle), note)
+            return TilePuzzle(image, found.rows, found.cols, is_lossy(puzzle), note, turned)
     rows, cols = resolve_grid(image.shape[1], image.shape[2], grid, tile)
-    return TilePuzzle(image, rows, cols, is_lossy(puzzle), None)
+    return TilePuzzle(image, rows, cols, is_lossy(puzzle), None, turned)

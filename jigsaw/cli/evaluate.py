@@ -60,6 +60,14 @@ def evaluate(
         Optional[int], typer.Option(min=1, help="Tiles: tile side in pixels (28 when neither --tile nor --grid).")
     ] = None,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS grid instead of --tile.")] = None,
+    rotations: Annotated[
+        bool,
+        typer.Option(
+            "--rotations",
+            metavar="",
+            help="Tiles: also turn every tile at random and solve with turns; accuracies at the best whole turn.",
+        ),
+    ] = False,
     method: Annotated[
         list[str],
         typer.Option(
@@ -84,7 +92,11 @@ def evaluate(
     same-class retrieval@1 and Fréchet distance. Tiles: shuffle each image's tiles, solve, and measure direct and
     neighbour accuracy and time."""
     if mode is Mode.tiles:
-        _evaluate_tiles(out, images, tile, grid, seed, force)
+        _evaluate_tiles(out, images, tile, grid, seed, rotations, force)
+    elif rotations:
+        from jigsaw.errors import JigsawError
+
+        raise JigsawError("--rotations only applies to --mode tiles")
     else:
         _evaluate_pixels(
             out, method, model, classifiers, dataset.value, limit, seed, knn_k, judge, data_dir, device, force
@@ -126,7 +138,7 @@ def _evaluate_pixels(
 
 
 def _evaluate_tiles(
-    out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int, force: bool
+    out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int, turns: bool, force: bool
 ) -> None:
     from jigsaw.files import check_report_folder
     from jigsaw.tiles.evaluate import evaluate_tiles, picture_path, read_images, tile_setting, write_report
@@ -136,7 +148,9 @@ def _evaluate_tiles(
     pictures = read_images(images)
     check_report_folder(out, force, *(picture_path(out, name).name for name in pictures))
     with Bar("solving", total=len(pictures)) as bar:
-        rows = evaluate_tiles(pictures, seed, tile=tile_size, grid=grid_shape, progress=bar, picture_folder=out)
+        rows = evaluate_tiles(
+            pictures, seed, tile=tile_size, grid=grid_shape, progress=bar, picture_folder=out, turns=turns
+        )
     write_report(metrics_path, seed, images, rows)
     mean = lambda key: sum(r[key] for r in rows) / len(rows)
     means = {

@@ -14,7 +14,7 @@ from jigsaw.cli.common import Bar, Dataset, DeviceOption, ForceOption, Mode, app
     app,
     epilog=examples(
         "jigsaw shuffle photo.png puzzle.png --mode tiles --grid 8x8 --seed 1",
-        "jigsaw shuffle photo.png puzzle.png --mode tiles --tile 28 --crop",
+        "jigsaw shuffle photo.png puzzle.png --mode tiles --tile 28 --crop --rotate",
         "jigsaw shuffle digit.png scrambled.png",
     ),
 )
@@ -35,7 +35,16 @@ def shuffle(
             "refusing it.",
         ),
     ] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the random permutation.")] = 0,
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            "--rotate",
+            metavar="",
+            help="Tiles mode: also turn every tile by a random quarter turn (square tiles only); the PNG records "
+            "that tiles were turned, never how.",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the random permutation (and of the turns).")] = 0,
     force: ForceOption = False,
 ) -> None:
     """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
@@ -43,7 +52,7 @@ def shuffle(
     from jigsaw.puzzles import shuffle_file
 
     check_image_output(out, force, inputs=(image,))
-    what, warnings = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force)
+    what, warnings = shuffle_file(image, out, mode.value, grid, tile, crop, seed, force, rotate)
     for warning in warnings:
         warn(warning)
     say(f"shuffled {what} of {image} (seed {seed}) -> {out}")
@@ -53,7 +62,7 @@ def shuffle(
     app,
     epilog=examples(
         "jigsaw solve puzzle.png --out solved.png --mode tiles",
-        "jigsaw solve puzzle.png --out solved.png --mode tiles --grid 18x24",
+        "jigsaw solve puzzle.png --out solved.png --mode tiles --grid 18x24 --rotations",
         "jigsaw solve scrambled.png --out digit.png --label 7",
         "jigsaw solve puzzles/ --out solved/ --labels labels.csv",
     ),
@@ -100,6 +109,15 @@ def solve(
     steps: Annotated[int, typer.Option(min=1, help="Pixels, classifier method: optimisation steps.")] = 200,
     grid: Annotated[Optional[str], typer.Option(help="Tiles: ROWSxCOLS (default: from the PNG's metadata).")] = None,
     tile: Annotated[Optional[int], typer.Option(help="Tiles: tile side in pixels (instead of --grid).")] = None,
+    rotations: Annotated[
+        bool,
+        typer.Option(
+            "--rotations",
+            metavar="",
+            help="Tiles: the tiles may be turned (default: what the puzzle records); the solution is turned upright "
+            "by the rule that the top of a photo is brighter than its bottom.",
+        ),
+    ] = False,
     device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
@@ -120,10 +138,10 @@ def solve(
     check_image_output(out, force, inputs=(puzzle,))
     pixel_options = label is not None or model is not None or classifiers is not None or method != "sortgan"
     if (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
-        _solve_tiles(puzzle, out, grid, tile, force)
+        _solve_tiles(puzzle, out, grid, tile, rotations, force)
         return
-    if grid is not None or tile is not None:
-        raise JigsawError("--grid and --tile only apply to --mode tiles")
+    if grid is not None or tile is not None or rotations:
+        raise JigsawError("--grid, --tile and --rotations only apply to --mode tiles")
     with Bar("optimising pixel positions", total=steps) as bar:  # shown by the classifier method only
         recovered, solved_label = solve_digit(method, puzzle, label, settings, steps, bar)
     write_image(recovered, out, force=force)
@@ -160,7 +178,9 @@ def _solve_folder(
         warn(f"the seams do not trust the solution of {done.low_confidence[0]}{more}: likely wrong in places")
 
 
-def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], force: bool) -> None:
+def _solve_tiles(
+    puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], rotations: bool, force: bool
+) -> None:
     from jigsaw.files import write_image
     from jigsaw.puzzles import read_tile_puzzle
     from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
@@ -170,7 +190,7 @@ def _solve_tiles(puzzle: Path, out: Path, grid: Optional[str], tile: Optional[in
     if tiles.note:
         note(tiles.note)
     with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
-        solution = solve_puzzle(tiles.image, rows, cols, progress=bar, lossy=tiles.lossy)
+        solution = solve_puzzle(tiles.image, rows, cols, bar, tiles.lossy, rotations or tiles.turned)
     write_image(solution.image, out, force=force)
     say(f"solved {rows}x{cols} tiles of {puzzle} -> {out} (confidence {solution.confidence:.2f})")
     if solution.confidence < LOW_CONFIDENCE:

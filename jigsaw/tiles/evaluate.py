@@ -19,8 +19,8 @@ from jigsaw.files import (
 )
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
-from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_tiles
-from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, without_duplicate_swaps
+from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_and_turn_tiles, shuffle_tiles, turn_tiles
+from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, turned_accuracies, without_duplicate_swaps
 from jigsaw.tiles.solver import solve_tiles_with_confidence
 
 
@@ -33,6 +33,7 @@ def evaluate_tiles(
     jpeg_quality: int | None = None,
     seed_per_image: bool = False,
     picture_folder: Path | None = None,
+    turns: bool = False,
 ) -> list[dict]:
     """Cut each image into square ``tile``-pixel tiles (centre-cropped to fit) or into a ``grid``, shuffle with
     ``seed`` (with ``seed_per_image``, the k-th image with ``seed + k``, as the literature shuffles each image
@@ -40,7 +41,9 @@ def evaluate_tiles(
     puzzle is saved as a JPEG of that quality and read back before it is solved. ``arrangement`` lists the original
     tile each cell of the solution shows (row-major), pixel-identical tiles counted as interchangeable. With
     ``picture_folder``, each solution is also written there as ``<image>-solution.png`` with its misplaced tiles
-    outlined (:func:`misplaced_outlined`)."""
+    outlined (:func:`misplaced_outlined`). With ``turns`` every tile is also turned at random and solved with
+    turns; the accuracies are then :func:`~jigsaw.tiles.metrics.turned_accuracies` (at the best whole turn) and
+    ``upright`` says whether the solver's own whole turn was that one."""
     if (tile is None) == (grid is None):
         raise JigsawError("give either a tile size or a grid")
     results = []
@@ -53,28 +56,44 @@ def evaluate_tiles(
             assert grid is not None
             rows, cols = grid
             image = crop_to_multiple(image, image.shape[1] // rows or 1, image.shape[2] // cols or 1)
-        shuffled, perm = shuffle_tiles(image, rows, cols, seed + k if seed_per_image else seed)
+        seed_k = seed + k if seed_per_image else seed
+        if turns:
+            shuffled, perm, turned = shuffle_and_turn_tiles(image, rows, cols, seed_k)
+        else:
+            (shuffled, perm), turned = (
+                shuffle_tiles(image, rows, cols, seed_k),
+                torch.zeros(rows * cols, dtype=torch.long),
+            )
         if jpeg_quality is not None:
             shuffled = jpeg_round_trip(shuffled, jpeg_quality)
         start = time.perf_counter()
         placement, confidence = solve_tiles_with_confidence(
-            cut(shuffled, rows, cols), rows, cols, lossy=jpeg_quality is not None
+            cut(shuffled, rows, cols), rows, cols, lossy=jpeg_quality is not None, turns=turns
         )
         seconds = time.perf_counter() - start
-        arrangement = without_duplicate_swaps(perm[placement], cut(image, rows, cols))  # original tile in each cell
+        originals = cut(image, rows, cols)
+        shown, extra = (placement // 4, placement % 4) if turns else (placement, torch.zeros_like(placement))
+        arrangement, cell_turns = perm[shown], (turned[shown] + extra) % 4  # original tile in each cell, its turn
+        if turns:
+            direct, neighbour, whole = turned_accuracies(arrangement, cell_turns, rows, cols, originals)
+        else:
+            arrangement = without_duplicate_swaps(arrangement, originals)
+            direct, neighbour, whole = direct_accuracy(arrangement), neighbour_accuracy(arrangement, rows, cols), 0
         if picture_folder is not None:
             picture_folder.mkdir(parents=True, exist_ok=True)
-            write_image(misplaced_outlined(image, arrangement, rows, cols), picture_path(picture_folder, name), True)
+            picture = misplaced_outlined(image, arrangement, rows, cols, turns=cell_turns)
+            write_image(picture, picture_path(picture_folder, name), True)
         results.append(
             {
                 "image": name,
                 "grid": f"{rows}x{cols}",
                 "tiles": rows * cols,
-                "direct": direct_accuracy(arrangement),
-                "neighbour": neighbour_accuracy(arrangement, rows, cols),
+                "direct": direct,
+                "neighbour": neighbour,
                 "seconds": seconds,
                 "confidence": confidence,
                 "arrangement": arrangement.tolist(),
+                **({"turns": cell_turns.tolist(), "upright": whole == 0} if turns else {}),
             }
         )
     return results
@@ -118,15 +137,22 @@ def picture_path(folder: Path, image_name: str) -> Path:
     return folder / f"{Path(image_name).stem}-solution.png"
 
 
-def misplaced_outlined(image: Tensor, arrangement: Tensor, rows: int, cols: int, width: int = 2) -> Tensor:
+def misplaced_outlined(
+    image: Tensor, arrangement: Tensor, rows: int, cols: int, width: int = 2, turns: Tensor | None = None
+) -> Tensor:
     """The solution as a picture ``(3, H, W)``: cell ``k`` shows the original tile ``arrangement[k]`` of ``image``
-    ``(C, H, W)``, and every cell whose tile is not its own is outlined in red, ``width`` pixels inside its edge."""
+    ``(C, H, W)`` (turned ``turns[k]`` quarter turns, when given), and every cell whose tile is not its own, or not
+    upright, is outlined in red, ``width`` pixels inside its edge."""
     tiles = cut(image, rows, cols)
-    picture = assemble(tiles[arrangement], rows, cols).expand(3, -1, -1).clone()
+    shown = tiles[arrangement] if turns is None else turn_tiles(tiles[arrangement], turns)
+    picture = assemble(shown, rows, cols).expand(3, -1, -1).clone()
     th, tw = tiles.shape[-2:]
     width = max(1, min(width, th // 4, tw // 4))
     colour = torch.tensor(OUTLINE).view(3, 1, 1)
-    for k in (arrangement != torch.arange(len(arrangement))).nonzero().flatten().tolist():
+    wrong = arrangement != torch.arange(len(arrangement))
+    if turns is not None:
+        wrong |= turns != 0
+    for k in wrong.nonzero().flatten().tolist():
         cell = picture[:, (k // cols) * th : (k // cols + 1) * th, (k % cols) * tw : (k % cols + 1) * tw]
         for edge in (cell[:, :width], cell[:, -width:], cell[:, :, :width], cell[:, :, -width:]):
             edge.copy_(colour.expand_as(edge))

@@ -87,3 +87,27 @@ def unshuffle_tiles(shuffled: Tensor, rows: int, cols: int, perm: Tensor) -> Ten
     restored = torch.empty_like(tiles)
     restored[perm] = tiles
     return assemble(restored, rows, cols)
+
+
+def turn_tiles(tiles: Tensor, turns: Tensor) -> Tensor:
+    """Each tile of ``(N, C, s, s)`` turned by ``turns[i]`` quarter turns counter-clockwise (``torch.rot90``)."""
+    return torch.stack([torch.rot90(tile, int(k), dims=(-2, -1)) for tile, k in zip(tiles, turns)])
+
+
+def random_turns(count: int, seed: int) -> Tensor:
+    """``(count,)`` quarter turns in 0..3, from ``seed`` (a stream of its own, apart from the shuffle's)."""
+    return torch.randint(0, 4, (count,), generator=torch.Generator().manual_seed(seed + 7_919))
+
+
+def shuffle_and_turn_tiles(image: Tensor, rows: int, cols: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`shuffle_tiles` and every tile turned at random (square tiles only); returns ``(puzzle, perm,
+    turns)``: cell ``i`` shows tile ``perm[i]`` turned by ``turns[i]`` quarter turns counter-clockwise."""
+    tiles = cut(image, rows, cols)
+    if tiles.shape[-1] != tiles.shape[-2]:
+        raise JigsawError(
+            f"only square tiles can turn in place; a {rows}x{cols} grid of this image gives "
+            f"{tiles.shape[-1]}x{tiles.shape[-2]}-pixel tiles"
+        )
+    perm = random_permutations(1, rows * cols, seed)[0]
+    turns = random_turns(rows * cols, seed)
+    return assemble(turn_tiles(tiles[perm], turns), rows, cols), perm, turns

@@ -53,3 +53,35 @@ def neighbours_kept(arrangement: Tensor, rows: int, cols: int) -> tuple[Tensor, 
     right = (row[:, 1:] == row[:, :-1]) & (col[:, 1:] == col[:, :-1] + 1)
     down = (col[1:] == col[:-1]) & (row[1:] == row[:-1] + 1)
     return right, down
+
+
+def turned_accuracies(
+    arrangement: Tensor, turns: Tensor, rows: int, cols: int, tiles: Tensor
+) -> tuple[float, float, int]:
+    """``(direct, neighbour, whole turn)`` of a solution whose tiles may be turned: cell ``k`` shows original tile
+    ``arrangement[k]`` turned ``turns[k]`` quarter turns counter-clockwise; ``tiles`` are the originals
+    ``(N, C, s, s)``, row-major.
+
+    Direct: the right tile in the cell, upright. Neighbour: an original pair side by side on the same side, both
+    upright. A solution turned as a whole is as good as upright (no seam can tell the difference), so both are
+    measured at the whole turn (of those that keep the grid's shape) that gives the best neighbour accuracy. A tile
+    that looks the same turned (a flat patch) counts as upright in those turns, and identical tiles as
+    interchangeable (:func:`without_duplicate_swaps`). The whole turn is that best one: 0 where the solution was
+    upright already."""
+    looks_same = torch.stack([(torch.rot90(tiles, q, dims=(-2, -1)) == tiles).flatten(1).all(1) for q in range(4)], 1)
+    best = (-1.0, -1.0, 0)
+    for whole in range(4) if rows == cols else (0, 2):
+        shown = torch.rot90(arrangement.view(rows, cols), whole).flatten()
+        turned = (torch.rot90(turns.view(rows, cols), whole).flatten() + whole) % 4
+        shown = without_duplicate_swaps(shown, tiles)
+        upright = looks_same[shown, turned]
+        direct = float(((shown == torch.arange(len(shown))) & upright).float().mean())
+        right, down = neighbours_kept(shown, rows, cols)
+        upright_tile = torch.empty_like(upright)
+        upright_tile[shown] = upright  # by original tile: is it shown upright?
+        grid = upright_tile.view(rows, cols)
+        right, down = right & grid[:, 1:] & grid[:, :-1], down & grid[1:] & grid[:-1]
+        total = right.numel() + down.numel()
+        neighbour = float(right.sum() + down.sum()) / total if total else 1.0
+        best = max(best, (neighbour, direct, -whole))
+    return best[1], best[0], -best[2]

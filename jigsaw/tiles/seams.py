@@ -109,6 +109,25 @@ def dissimilarities(tiles: Tensor, lossy: bool = False) -> tuple[Tensor, Tensor]
     return right.masked_fill(eye, float("inf")), down.masked_fill(eye, float("inf"))
 
 
+TURNS = 4
+"""Orientations of a square tile: 0, 1, 2, 3 quarter turns counter-clockwise."""
+
+
+def oriented(tiles: Tensor) -> Tensor:
+    """Every tile in every orientation: ``(N, C, s, s)`` -> ``(4 N, C, s, s)``, candidate ``4 t + k`` being tile ``t``
+    turned by ``k`` quarter turns counter-clockwise."""
+    return torch.stack([torch.rot90(tiles, k, dims=(-2, -1)) for k in range(TURNS)], 1).flatten(0, 1)
+
+
+def oriented_dissimilarities(tiles: Tensor, lossy: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`dissimilarities` between the :func:`oriented` candidates of square tiles ``(N, C, s, s)``: both
+    ``(4 N, 4 N)``, ``inf`` between two orientations of one tile (a tile cannot sit beside itself)."""
+    right, down = dissimilarities(oriented(tiles), lossy)
+    same = torch.arange(len(right)) // TURNS
+    itself = same[:, None] == same[None, :]
+    return right.masked_fill(itself, float("inf")), down.masked_fill(itself, float("inf"))
+
+
 def confidence(dissimilarity: Tensor) -> Tensor:
     """Ratio of each candidate's dissimilarity to the best alternative, from both tiles' points of view.
 

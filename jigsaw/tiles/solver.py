@@ -10,7 +10,7 @@ from torch import Tensor
 from jigsaw.errors import JigsawError
 from jigsaw.progress import SILENT, Progress
 from jigsaw.tiles.grid import assemble, cut
-from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
+from jigsaw.tiles.seams import TURNS, best_buddies, confidence, dissimilarities, oriented, oriented_dissimilarities
 
 LEAD_WEIGHT = 1.0
 """How much a cell's clear choice (its best tile's lead over the runner-up) moves it forward in the growth order,
@@ -39,8 +39,10 @@ class _Growth:
         buddy_right: Tensor,
         buddy_down: Tensor,
         fixed_frame: bool = False,
+        copies: int = 1,
     ):
         self.rows, self.cols = rows, cols
+        self.copies = copies  # candidates per tile (4 with turns: candidate 4 t + k), placing one takes them all
         self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
         n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
         self.cost = torch.zeros(cells, n)
@@ -58,10 +60,13 @@ class _Growth:
     def place(self, r: int, c: int, tile: int) -> None:
         cost_right, cost_down, buddy_right, buddy_down = self.pairs
         self.grid[r, c] = tile
-        self.cost[:, tile] = float("inf")  # a tile goes in one cell only
+        first = tile - tile % self.copies
+        self.cost[:, first : first + self.copies] = float("inf")  # a tile goes in one cell only, in one orientation
         self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
         self.priority[r * self.canvas_cols + c] = float("inf")
-        lost = (self.best_tile == tile) | (self.runner_up == tile)
+        lost = (self.best_tile // self.copies == tile // self.copies) | (
+            self.runner_up // self.copies == tile // self.copies
+        )
         stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
         top, bottom, left, right = self.box
         self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
@@ -115,12 +120,20 @@ class _Growth:
         return self.grid[top : bottom + 1, left : right + 1].flatten()
 
 
-def _first_tiles(cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor, buddy_down: Tensor, k: int) -> list[int]:
+def _first_tiles(
+    cost_right: Tensor, cost_down: Tensor, buddy_right: Tensor, buddy_down: Tensor, k: int, copies: int = 1
+) -> list[int]:
     """The ``k`` tiles with the most best buddies, ties broken by how confident their best seams are: growth starts
-    where the picture is most distinctive."""
+    where the picture is most distinctive. With ``copies`` candidates per tile (turns), ``k`` different tiles."""
     buddies = buddy_right.sum(1) + buddy_right.sum(0) + buddy_down.sum(1) + buddy_down.sum(0)
     confident = cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values + cost_down.min(0).values
-    return (confident - 1e3 * buddies).argsort()[:k].tolist()
+    chosen: list[int] = []
+    for candidate in (confident - 1e3 * buddies).argsort().tolist():
+        if all(candidate // copies != other // copies for other in chosen):
+            chosen.append(candidate)
+        if len(chosen) == k:
+            break
+    return chosen
 
 
 Block = dict[int, tuple[int, int]]
@@ -187,21 +200,23 @@ def _candidate_seams(cost: Tensor, dr: int, dc: int) -> list[tuple[float, int, i
     return [(value, a, b, dr, dc) for value, a, b in zip(values.tolist(), i.tolist(), j.tolist())]
 
 
-def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int) -> Block:
+def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int, copies: int = 1) -> Block:
     """The largest block that joining trusted seams, cheapest first, builds without contradiction.
 
     Kruskal-style, as in Gallagher's tree-based assembly: every tile starts as its own block, and a candidate seam
     joins the blocks of its two tiles unless they would overlap, outgrow the grid, or meet along seams that cost
     too much (:data:`BLOCK_MAX_MEAN_COST`, :data:`BLOCK_LONE_SEAM_SIZE`). Unlike growing one block outwards, a bad
-    guess in a flat patch does not steer all later placements: confident seams elsewhere are joined first.
+    guess in a flat patch does not steer all later placements: confident seams elsewhere are joined first. With
+    ``copies`` candidates per tile (its turns), two blocks that hold the same tile are never joined.
     """
     right, down = cost_right.numpy(), cost_down.numpy()
     blocks: dict[int, Block] = {t: {t: (0, 0)} for t in range(len(right))}
+    tiles = {t: {t // copies} for t in blocks}  # the tiles (not candidates) in each block
     cells = {t: {(0, 0): t} for t in blocks}  # the same blocks, position -> tile
     owner = list(blocks)
     for _, i, j, dr, dc in sorted(_candidate_seams(cost_right, 0, 1) + _candidate_seams(cost_down, 1, 0)):
         a, b = owner[i], owner[j]
-        if a == b:
+        if a == b or not tiles[a].isdisjoint(tiles[b]):
             continue
         (ri, ci), (rj, cj) = blocks[a][i], blocks[b][j]
         shift = (ri + dr - rj, ci + dc - cj)
@@ -212,6 +227,7 @@ def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int
             continue
         blocks[a].update(moved)
         cells[a].update({p: t for t, p in moved.items()})
+        tiles[a] |= tiles.pop(b)
         for t in moved:
             owner[t] = a
         del blocks[b], cells[b]
@@ -250,11 +266,12 @@ def _grow(
     cols: int,
     pairs: tuple[Tensor, Tensor, Tensor, Tensor],
     anchor: tuple[int, int] | None = None,
+    copies: int = 1,
 ) -> Tensor:
     """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement, one tile at a
     time (see :class:`_Growth`). With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid
     cell; without one, the block may still end up anywhere."""
-    growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None)
+    growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None, copies=copies)
     top, left, height, width = _extent(list(block.values()))
     anchor = anchor or (rows - height, cols - width)  # on the free canvas: room to grow every way
     for tile, (r, c) in block.items():
@@ -280,14 +297,26 @@ def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, d
 
 
 def solve_tiles(
-    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT, lossy: bool = False
+    tiles: Tensor,
+    rows: int,
+    cols: int,
+    starts: int = 4,
+    progress: Progress = SILENT,
+    lossy: bool = False,
+    turns: bool = False,
 ) -> Tensor:
     """The ``placement`` of :func:`solve_tiles_with_confidence`."""
-    return solve_tiles_with_confidence(tiles, rows, cols, starts, progress, lossy)[0]
+    return solve_tiles_with_confidence(tiles, rows, cols, starts, progress, lossy, turns)[0]
 
 
 def solve_tiles_with_confidence(
-    tiles: Tensor, rows: int, cols: int, starts: int = 4, progress: Progress = SILENT, lossy: bool = False
+    tiles: Tensor,
+    rows: int,
+    cols: int,
+    starts: int = 4,
+    progress: Progress = SILENT,
+    lossy: bool = False,
+    turns: bool = False,
 ) -> tuple[Tensor, float]:
     """Arrange shuffled tiles ``(N, C, h, w)`` of known orientation on a ``rows x cols`` grid.
 
@@ -300,6 +329,11 @@ def solve_tiles_with_confidence(
     ``(placement, confidence)``: cell ``k`` (row-major) gets tile ``placement[k]`` ``(rows * cols,)``, and
     :func:`buddy_share` of that placement, from the same seam costs. Tiles of a ``lossy`` (JPEG) puzzle are compared
     by brightness alone (see :func:`dissimilarities`).
+
+    With ``turns`` the tiles (square) may each be turned by any quarter turn: every tile takes part in all four
+    orientations (:func:`jigsaw.tiles.seams.oriented`), placing one takes the others out, and ``placement[k]`` is
+    candidate ``4 t + q``, tile ``t`` turned ``q`` quarter turns counter-clockwise; the whole solution is then
+    turned upright by :func:`upright_turn`.
     """
     n = len(tiles)
     if n != rows * cols:
@@ -311,24 +345,67 @@ def solve_tiles_with_confidence(
             f"tiles of {tiles.shape[-1]}x{tiles.shape[-2]} pixels are too small to solve: comparing "
             "edges needs at least 2 pixels each way"
         )
-    check_fits(n)
+    if turns and tiles.shape[-1] != tiles.shape[-2]:
+        raise JigsawError(f"only square tiles can turn in place; these are {tiles.shape[-1]}x{tiles.shape[-2]} pixels")
+    copies = TURNS if turns else 1
+    check_fits(n * copies)
     progress.start(starts + 3, "seam costs")
-    right, down = dissimilarities(tiles, lossy)
+    right, down = oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)
     pairs = _pairs(right, down)
+    arrangements = _arrangements(pairs, rows, cols, starts, copies, progress)
+    if turns and rows != cols:  # the picture may come together turned by a quarter: grow it in the other frame too
+        sideways = _arrangements(pairs, cols, rows, starts, copies, progress)
+        arrangements += [turned_solution(arrangement, cols, rows, 1) for arrangement in sideways]
+    progress.advance("choosing the best fit")
+    placement = min(arrangements, key=lambda arrangement: seam_dissimilarity(arrangement, rows, cols, right, down))
+    confidence = buddy_share(placement, rows, cols, *pairs[2:])
+    if turns:
+        placement = turned_solution(placement, rows, cols, upright_turn(placement, rows, cols, tiles))
+    return placement, confidence
+
+
+def _arrangements(
+    pairs: tuple[Tensor, Tensor, Tensor, Tensor], rows: int, cols: int, starts: int, copies: int, progress: Progress
+) -> list[Tensor]:
+    """Candidate solutions on a ``rows x cols`` grid: grown from the ``starts`` most distinctive tiles, and from the
+    :func:`consistent_block` at each of its :func:`_anchors`."""
     arrangements = []
-    for k, first in enumerate(_first_tiles(*pairs, k=starts)):
+    for k, first in enumerate(_first_tiles(*pairs, k=starts, copies=copies)):
         progress.advance(f"growing from distinctive tile {k + 1} of {starts}")
-        arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs))
+        arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs, copies=copies))
     progress.advance("joining confident seams")
-    block = consistent_block(*pairs[:2], rows, cols)
+    block = consistent_block(*pairs[:2], rows, cols, copies)
     anchors = _anchors(block, rows, cols)
     progress.start(starts + 2 + len(anchors))
     for k, anchor in enumerate(anchors):
         progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
-        arrangements.append(_grow(block, rows, cols, pairs, anchor))
-    progress.advance("choosing the best fit")
-    placement = min(arrangements, key=lambda arrangement: seam_dissimilarity(arrangement, rows, cols, right, down))
-    return placement, buddy_share(placement, rows, cols, *pairs[2:])
+        arrangements.append(_grow(block, rows, cols, pairs, anchor, copies))
+    return arrangements
+
+
+def turned_solution(placement: Tensor, rows: int, cols: int, quarter_turns: int) -> Tensor:
+    """The candidates of a turned solution: the ``rows x cols`` grid of candidates ``4 t + q`` turned as a whole by
+    ``quarter_turns`` counter-clockwise (each tile's own turn grows by as much); row-major, flattened."""
+    grid = torch.rot90(placement.view(rows, cols), quarter_turns)
+    return (grid - grid % TURNS + (grid % TURNS + quarter_turns) % TURNS).flatten()
+
+
+UPRIGHT_BAND = 1 / 3
+"""The top and bottom share of the picture :func:`upright_turn` compares."""
+
+
+def upright_turn(placement: Tensor, rows: int, cols: int, tiles: Tensor) -> int:
+    """The quarter turns (0 or 2, or any of 0-3 on a square grid) that put a solution with turned tiles upright.
+
+    Seams cannot tell: a solution turned as a whole has the same seams. The rule is the photographer's: light comes
+    from above, so of the turns that keep the grid's shape, the one whose top third is brightest relative to its
+    bottom third (mean over all channels) wins. ``benchmarks/bench_tile_sets.py --rotations`` measures how often
+    that is right."""
+    picture = assemble(oriented(tiles)[placement], rows, cols)
+    band = max(1, round(picture.shape[1] * UPRIGHT_BAND))
+    options = range(TURNS) if rows == cols else (0, 2)
+    lead = lambda k: float((lambda p: p[:, :band].mean() - p[:, -band:].mean())(torch.rot90(picture, k, dims=(-2, -1))))
+    return max(options, key=lead)
 
 
 def complete(tiles: Tensor, rows: int, cols: int, given: Block) -> Tensor:
@@ -357,7 +434,7 @@ def solve_image(puzzle: Tensor, rows: int, cols: int, progress: Progress = SILEN
 @dataclass
 class TileSolution:
     image: Tensor  # (C, H, W), the tiles reassembled
-    placement: Tensor  # (rows * cols,): cell k (row-major) shows tile placement[k]
+    placement: Tensor  # (rows * cols,): cell k (row-major) shows tile placement[k] (candidate 4 t + q with turns)
     confidence: float  # share of the solution's seams whose two tiles are each other's best buddies
 
 
@@ -367,7 +444,7 @@ LOW_CONFIDENCE = 0.5
 
 
 def solve_puzzle(
-    puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT, lossy: bool = False
+    puzzle: Tensor, rows: int, cols: int, progress: Progress = SILENT, lossy: bool = False, turns: bool = False
 ) -> TileSolution:
     """Solve a shuffled-tile image ``(C, H, W)`` (read from a ``lossy`` file such as a JPEG, or not) and say how much
     the seams themselves trust the answer.
@@ -375,8 +452,9 @@ def solve_puzzle(
     The confidence needs no ground truth: two tiles that are each other's best match on the side where the solution
     joins them agree with it; a wrong grid leaves few such seams."""
     tiles = cut(puzzle, rows, cols)
-    placement, confidence = solve_tiles_with_confidence(tiles, rows, cols, progress=progress, lossy=lossy)
-    return TileSolution(assemble(tiles[placement], rows, cols), placement, confidence)
+    placement, confidence = solve_tiles_with_confidence(tiles, rows, cols, progress=progress, lossy=lossy, turns=turns)
+    shown = oriented(tiles)[placement] if turns else tiles[placement]
+    return TileSolution(assemble(shown, rows, cols), placement, confidence)
 
 
 def buddy_share(placement: Tensor, rows: int, cols: int, buddy_right: Tensor, buddy_down: Tensor) -> float:

@@ -460,3 +460,26 @@ def test_a_plain_png_with_no_grid_is_solved_from_its_seams(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "note:" in result.stderr and "found 48x48-pixel tiles" in result.stderr and "8x12 grid" in result.stderr
     assert torch.equal(read_image(solved), (picture * 255).round() / 255)
+
+
+def test_turned_tiles_are_recorded_and_solved(photo, tmp_path):
+    puzzle, solved = tmp_path / "p.png", tmp_path / "solved.png"
+    assert run("shuffle", photo, puzzle, "--mode", "tiles", "--grid", "8x8", "--rotate").exit_code == 0
+    assert read_metadata(puzzle) == {"jigsaw-mode": "tiles", "jigsaw-grid": "8x8", "jigsaw-rotations": "yes"}
+    original = read_image(photo)
+    assert not torch.equal(read_image(puzzle), original)
+    result = run("solve", puzzle, "--out", solved)  # --rotations read from the puzzle
+    assert result.exit_code == 0, result.output
+    turns = [torch.rot90(original, k, dims=(-2, -1)) for k in range(4)]
+    assert any(torch.equal(read_image(solved), turned) for turned in turns)
+
+
+def test_rotations_need_square_tiles_and_tile_mode(photo, tmp_path):
+    puzzle = tmp_path / "p.png"
+    assert run("shuffle", photo, puzzle, "--mode", "tiles", "--grid", "4x8").exit_code == 0
+    result = run("solve", puzzle, "--out", tmp_path / "s.png", "--rotations")
+    assert result.exit_code == 2 and "only square tiles" in result.output and not (tmp_path / "s.png").exists()
+    result = run("shuffle", photo, tmp_path / "r.png", "--mode", "tiles", "--grid", "4x8", "--rotate")
+    assert result.exit_code == 2 and "only square tiles" in result.output and not (tmp_path / "r.png").exists()
+    result = run("shuffle", photo, tmp_path / "q.png", "--rotate")
+    assert result.exit_code == 2 and "--rotate only apply to --mode tiles" in result.output

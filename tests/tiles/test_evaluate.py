@@ -21,3 +21,12 @@ def test_evaluation_writes_one_solution_picture_per_image(tmp_path):
     y, x = torch.meshgrid(torch.linspace(0, 1, 32), torch.linspace(0, 1, 48), indexing="ij")
     rows = evaluate_tiles({"ramp.png": torch.stack([x, y, x * y])}, seed=0, grid=(2, 3), picture_folder=tmp_path)
     assert rows[0]["neighbour"] == 1.0 and picture_path(tmp_path, "ramp.png").exists()
+
+
+def test_turned_tiles_are_evaluated_at_the_best_whole_turn(tmp_path):
+    from tests.tiles.test_solver import brighter_on_top
+
+    image = torch.rot90(brighter_on_top(96, 96), 2, dims=(-2, -1))  # darker on top: the upright rule picks wrong
+    [result] = evaluate_tiles({"dark-top.png": image}, 0, grid=(4, 4), turns=True, picture_folder=tmp_path)
+    assert (result["direct"], result["neighbour"], result["upright"]) == (1.0, 1.0, False)
+    assert len(result["turns"]) == 16 and (tmp_path / "dark-top-solution.png").exists()

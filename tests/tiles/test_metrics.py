@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, neighbours_kept, without_duplicate_swaps
+from jigsaw.tiles.metrics import (
+    direct_accuracy,
+    neighbour_accuracy,
+    neighbours_kept,
+    turned_accuracies,
+    without_duplicate_swaps,
+)
 
 
 def test_tile_accuracies_on_hand_made_arrangements():
@@ -36,3 +42,24 @@ def test_swapping_identical_tiles_is_not_an_error():
     assert sorted(fixed.tolist()) == list(range(6))
     assert torch.equal(tiles[fixed], tiles[wrong])  # the same picture
     assert direct_accuracy(fixed) == pytest.approx(4 / 6)
+
+
+def test_a_turned_tile_in_its_own_cell_is_not_direct_correct():
+    tiles = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(0))  # no tile looks the same turned
+    direct, neighbour, whole = turned_accuracies(torch.arange(4), torch.tensor([0, 1, 0, 0]), 2, 2, tiles)
+    assert direct == 0.75 and whole == 0
+    assert neighbour == 0.5  # of the 4 pairs, the two that touch tile 1 are lost
+
+
+def test_a_solution_turned_as_a_whole_scores_as_its_best_turn():
+    rows, cols = 2, 3
+    tiles = torch.rand(6, 1, 3, 3, generator=torch.Generator().manual_seed(1))
+    # the true picture turned by 180 degrees: cell k shows tile 5 - k, itself turned twice
+    direct, neighbour, whole = turned_accuracies(torch.arange(6).flip(0), torch.full((6,), 2), rows, cols, tiles)
+    assert (direct, neighbour, whole) == (1.0, 1.0, 2)
+
+
+def test_a_flat_tile_counts_as_upright_in_any_turn():
+    tiles = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(2))
+    tiles[2] = 0.5
+    assert turned_accuracies(torch.arange(4), torch.tensor([0, 0, 3, 0]), 2, 2, tiles)[:2] == (1.0, 1.0)

@@ -3,10 +3,21 @@ import torch
 
 from jigsaw.errors import JigsawError
 from jigsaw.files import crop_to_multiple, jpeg_round_trip, skimage_photographs
-from jigsaw.tiles.grid import cut, shuffle_tiles
-from jigsaw.tiles.metrics import neighbour_accuracy
+from jigsaw.tiles.grid import cut, shuffle_and_turn_tiles, shuffle_tiles
+from jigsaw.tiles.metrics import neighbour_accuracy, turned_accuracies
 from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
-from jigsaw.tiles.solver import _anchors, _grow, _Growth, complete, consistent_block, solve_image, solve_tiles
+from jigsaw.tiles.solver import (
+    _anchors,
+    _grow,
+    _Growth,
+    complete,
+    consistent_block,
+    solve_image,
+    solve_puzzle,
+    solve_tiles,
+    turned_solution,
+    upright_turn,
+)
 
 
 def smooth_gradient_image(h=96, w=128):
@@ -134,3 +145,36 @@ def test_a_jpeg_puzzle_solves_by_brightness_where_colour_fails():
     accuracy = lambda lossy: neighbour_accuracy(perm[solve_tiles(tiles, rows, cols, lossy=lossy)], rows, cols)
     assert accuracy(lossy=True) == 1.0
     assert accuracy(lossy=False) < 0.8
+
+
+def brighter_on_top(h=96, w=128):
+    """A smooth picture that is brightest at its top (the upright rule's assumption) and differs left to right."""
+    y, x = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    return torch.stack([1 - 0.8 * y, (1 - y) * (0.3 + 0.7 * x), 0.5 + 0.4 * x * (1 - y) ** 2])
+
+
+@pytest.mark.parametrize("rows,cols", [(4, 4), (3, 4)])
+def test_turned_tiles_of_a_smooth_picture_solve_exactly_and_upright(rows, cols):
+    image = brighter_on_top(96, 96 * cols // rows)
+    puzzle, perm, turned = shuffle_and_turn_tiles(image, rows, cols, seed=0)
+    assert turned.unique().numel() == 4  # every orientation occurs
+    placement = solve_tiles(cut(puzzle, rows, cols), rows, cols, turns=True)
+    shown, extra = placement // 4, placement % 4
+    direct, neighbour, whole = turned_accuracies(
+        perm[shown], (turned[shown] + extra) % 4, rows, cols, cut(image, rows, cols)
+    )
+    assert (direct, neighbour, whole) == (1.0, 1.0, 0)
+    assert torch.equal(solve_puzzle(puzzle, rows, cols, turns=True).image, image)
+
+
+def test_the_upright_turn_puts_the_bright_side_on_top():
+    image = brighter_on_top(64, 64)
+    tiles = cut(image, 2, 2)
+    upside_down = turned_solution(torch.arange(4) * 4, 2, 2, 2)  # the true solution turned by 180 degrees
+    assert upright_turn(upside_down, 2, 2, tiles) == 2
+    assert torch.equal(turned_solution(upside_down, 2, 2, 2), torch.arange(4) * 4)
+
+
+def test_turns_need_square_tiles():
+    with pytest.raises(JigsawError, match="only square tiles"):
+        solve_tiles(torch.rand(4, 3, 8, 10), 2, 2, turns=True)

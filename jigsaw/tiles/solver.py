@@ -24,10 +24,11 @@ class _Growth:
     """One block of tiles grown on a canvas twice the grid's size, so the first tile may end up anywhere (or, with
     ``fixed_frame``, on the grid itself, when where the first tiles go is already decided).
 
-    For every empty cell it keeps the summed confidence cost of each unplaced tile against the cell's placed
-    neighbours, their number, how many of them are the tile's best buddies, and the cell's two best tiles under
-    :meth:`_score`. Placing a tile rescores only the cells around it and those whose best or second-best tile it
-    was, so a step costs a few rows of ``N`` tiles, not a pass over every cell of the block's border.
+    For every empty cell it keeps the summed confidence cost of each tile against the cell's placed neighbours, their
+    number, how many of them are the tile's best buddies, and the cell's two best tiles under :meth:`_score`, which
+    rules out the tiles already placed. Placing a tile rescores only the cells around it and those whose best or
+    second-best tile it was, so a step costs a few rows of ``N`` tiles, not a pass over every cell of the block's
+    border.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class _Growth:
         self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
         n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
         self.cost = torch.zeros(cells, n)
+        self.taken = torch.zeros(n)  # inf for a placed tile (every orientation): added to every score
         self.count = torch.zeros(cells)
         self.buddies = torch.zeros(cells, n)
         self.priority = torch.full((cells,), float("inf"))  # see _rescore; inf: not next to the block, or taken
@@ -61,7 +63,7 @@ class _Growth:
         cost_right, cost_down, buddy_right, buddy_down = self.pairs
         self.grid[r, c] = tile
         first = tile - tile % self.copies
-        self.cost[:, first : first + self.copies] = float("inf")  # a tile goes in one cell only, in one orientation
+        self.taken[first : first + self.copies] = float("inf")  # a tile goes in one cell only, in one orientation
         self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
         self.priority[r * self.canvas_cols + c] = float("inf")
         lost = (self.best_tile // self.copies == tile // self.copies) | (
@@ -103,7 +105,7 @@ class _Growth:
         Every buddy counts, not only a tile that is a buddy of *all* its neighbours: where one neighbour is a flat
         patch, the other's buddy still says where the tile goes."""
         count = self.count[cells, None]
-        return self.cost[cells] / count * (1.0 - 0.05 * count) - 100.0 * self.buddies[cells]
+        return self.cost[cells] / count * (1.0 - 0.05 * count) - 100.0 * self.buddies[cells] + self.taken
 
     def best_move(self) -> tuple[int, int, int]:
         """The (row, col, tile) to place next: the cell of highest priority (see :meth:`_rescore`) next to the block

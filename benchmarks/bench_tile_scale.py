@@ -23,19 +23,21 @@ from pathlib import Path
 from common import report
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "tile_scale.png"
+THREADS = 1
 
 
-def one(image_path: Path, tile: int) -> dict:
+def one(image_path: Path, tile: int, large: bool) -> dict:
     """Solve one size in this process; the row of the table."""
     import torch
 
     from jigsaw.errors import JigsawError
     from jigsaw.files import crop_to_multiple, read_image
     from jigsaw.tiles.grid import cut, shuffle_tiles
+    from jigsaw.tiles.large import solve_large
     from jigsaw.tiles.metrics import neighbour_accuracy, without_duplicate_swaps
     from jigsaw.tiles.solver import memory_needed, solve_tiles
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     image = crop_to_multiple(read_image(image_path), tile, tile)
     rows, cols = image.shape[1] // tile, image.shape[2] // tile
     row = {"tile px": tile, "tiles": rows * cols, "estimate GiB": memory_needed(rows * cols) / 2**30}
@@ -44,7 +46,7 @@ def one(image_path: Path, tile: int) -> dict:
     at_rest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # torch, the image: before the solve
     start = time.perf_counter()
     try:
-        placement = solve_tiles(tiles, rows, cols)
+        placement = solve_large(tiles, rows, cols)[0] if large else solve_tiles(tiles, rows, cols)
     except JigsawError as refused:
         return {**row, "seconds": None, "solver GiB": None, "neighbour %": None, "refused": str(refused)[:60]}
     seconds = time.perf_counter() - start
@@ -64,7 +66,7 @@ def exponent(rows: list[dict], key: str) -> float | None:
     return float(np.polyfit(np.log([r["tiles"] for r in ran]), np.log([r[key] for r in ran]), 1)[0])
 
 
-def draw(rows: list[dict], out: Path = FIGURE) -> None:
+def draw(rows: list[dict], out: Path = FIGURE, which: str = "tile solver") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -76,9 +78,9 @@ def draw(rows: list[dict], out: Path = FIGURE) -> None:
         (time_axis, "seconds", "solve time (s)"),
         (memory_axis, "solver GiB", "peak memory above the process at rest (GiB)"),
     ):
-        axis.loglog(
-            [r["tiles"] for r in ran], [r[key] for r in ran], "o-", label=f"measured (slope {exponent(rows, key):.2f})"
-        )
+        slope = exponent(rows, key)
+        label = f"measured (slope {slope:.2f})" if slope is not None else "measured"
+        axis.loglog([r["tiles"] for r in ran], [r[key] for r in ran], "o-", label=label)
         axis.set(xlabel="tiles", ylabel=label)
         axis.grid(True, which="both", alpha=0.3)
     refused = [r for r in rows if r["seconds"] is None]
@@ -93,7 +95,7 @@ def draw(rows: list[dict], out: Path = FIGURE) -> None:
         memory_axis.annotate("refused", (r["tiles"], r["estimate GiB"]), textcoords="offset points", xytext=(-40, 6))
     for axis in (time_axis, memory_axis):
         axis.legend(fontsize=8)
-    figure.suptitle("tile solver, known orientation, one thread")
+    figure.suptitle(f"{which}, known orientation, one thread")
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
@@ -105,28 +107,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=Path("../shared/data/tiles/bgu-3300/1.jpg"))
     parser.add_argument("--tiles", type=int, nargs="+", default=[56, 40, 28, 20, 16, 14, 10], help="tile sizes (px)")
+    parser.add_argument("--large", action="store_true", help="the candidate-list solver (jigsaw.tiles.large)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child process: one size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.image, args.one)))
+        print(json.dumps(one(args.image, args.one, args.large)))
         return
     rows = []
     for tile in args.tiles:
         child = subprocess.run(
-            [sys.executable, __file__, "--image", str(args.image), "--one", str(tile)], capture_output=True, text=True
+            [
+                sys.executable,
+                __file__,
+                "--image",
+                str(args.image),
+                "--one",
+                str(tile),
+                *(["--large"] if args.large else []),
+            ],
+            capture_output=True,
+            text=True,
         )
         if child.returncode != 0:
             raise SystemExit(child.stderr)
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     print(f"growth exponents: time {exponent(rows, 'seconds')}, memory {exponent(rows, 'solver GiB')}")
-    report(
-        "bench_tile_scale",
-        f"tile solver against tile count, {args.image.name}, seed 0, one thread",
-        rows,
-        list(rows[0]),
-    )
-    draw(rows)
+    which = "candidate-list solver" if args.large else "tile solver"
+    name = "bench_tile_scale_large" if args.large else "bench_tile_scale"
+    report(name, f"{which} against tile count, {args.image.name}, seed 0, one thread", rows, list(rows[0]))
+    draw(rows, FIGURE.with_name(f"{name.removeprefix('bench_')}.png"), which)
 
 
 if __name__ == "__main__":

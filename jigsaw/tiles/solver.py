@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -180,6 +181,18 @@ def available_memory() -> int | None:
     return None
 
 
+def fits(tiles: int) -> bool:
+    """Whether the N x N tables of ``tiles`` tiles fit in the memory this machine has free (when it can tell)."""
+    free = available_memory()
+    return free is None or memory_needed(tiles) <= free
+
+
+LARGE_FROM = 10_000
+"""From this many tiles of known orientation on (or wherever the N x N tables would not fit), the solver keeps only
+each tile's best partners (:mod:`jigsaw.tiles.large`): measured by ``python benchmarks/bench_tile_scale.py [--large]``
+(see the README)."""
+
+
 def check_fits(tiles: int) -> None:
     """Refuse, before any work, a puzzle whose solve would not fit in the memory this machine has free."""
     needed, free = memory_needed(tiles), available_memory()
@@ -190,7 +203,7 @@ def check_fits(tiles: int) -> None:
         )
 
 
-def _candidate_seams(cost: Tensor, dr: int, dc: int) -> list[tuple[float, int, int, int, int]]:
+def _candidate_seams(cost: Tensor, dr: int, dc: int) -> list[Seam]:
     """``(cost, i, j, dr, dc)``, tile ``j`` at offset ``(dr, dc)`` from tile ``i``, for each tile's
     :data:`BLOCK_CANDIDATES` best partners seen from either side of the seam."""
     n, k = len(cost), min(BLOCK_CANDIDATES, len(cost) - 1)
@@ -211,12 +224,22 @@ def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int
     guess in a flat patch does not steer all later placements: confident seams elsewhere are joined first. With
     ``copies`` candidates per tile (its turns), two blocks that hold the same tile are never joined.
     """
-    right, down = cost_right.numpy(), cost_down.numpy()
-    blocks: dict[int, Block] = {t: {t: (0, 0)} for t in range(len(right))}
+    seams = _candidate_seams(cost_right, 0, 1) + _candidate_seams(cost_down, 1, 0)
+    return join_blocks(seams, cost_right.numpy(), cost_down.numpy(), len(cost_right), rows, cols, copies)
+
+
+Seam = tuple[float, int, int, int, int]
+"""``(cost, i, j, dr, dc)``: tile ``j`` at offset ``(dr, dc)`` from tile ``i``, and what that seam costs."""
+
+
+def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, cols: int, copies: int = 1) -> Block:
+    """:func:`consistent_block` from its candidate ``seams``; ``right[i, j]`` and ``down[i, j]`` give any pair's
+    cost (numpy arrays, whose single elements read far faster than a tensor's, or anything indexed alike)."""
+    blocks: dict[int, Block] = {t: {t: (0, 0)} for t in range(n)}
     tiles = {t: {t // copies} for t in blocks}  # the tiles (not candidates) in each block
     cells = {t: {(0, 0): t} for t in blocks}  # the same blocks, position -> tile
     owner = list(blocks)
-    for _, i, j, dr, dc in sorted(_candidate_seams(cost_right, 0, 1) + _candidate_seams(cost_down, 1, 0)):
+    for _, i, j, dr, dc in sorted(seams):
         a, b = owner[i], owner[j]
         if a == b or not tiles[a].isdisjoint(tiles[b]):
             continue
@@ -236,24 +259,36 @@ def consistent_block(cost_right: Tensor, cost_down: Tensor, rows: int, cols: int
     return max(blocks.values(), key=len)
 
 
-def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: int, right, down) -> bool:
+def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: int, right: Any, down: Any) -> bool:
     """May the tiles ``moved`` join the block at ``cells``? No shared cell, the union fits the grid, and the seams
-    where they meet are cheap enough (see :func:`consistent_block`). ``right`` and ``down`` are the seam costs as
-    numpy arrays, whose single elements read far faster than a tensor's."""
+    where they meet are cheap enough (see :func:`consistent_block`; ``right``, ``down`` as in :func:`join_blocks`)."""
     if any(p in cells for p in moved.values()):
         return False
     _, _, height, width = _extent([*cells, *moved.values()])
     if height > rows or width > cols:
         return False
-    seams = []
+    wanted: list[tuple[int, int, int]] = []  # (0 right or 1 down, i, j) of each seam where the blocks meet
     for t, (r, c) in moved.items():
-        for (dr, dc), cost in (((0, 1), right), ((1, 0), down)):
+        for side, (dr, dc) in enumerate(((0, 1), (1, 0))):
             after, before = cells.get((r + dr, c + dc)), cells.get((r - dr, c - dc))
-            seams += [float(cost[t, after])] if after is not None else []
-            seams += [float(cost[before, t])] if before is not None else []
+            wanted += [(side, t, after)] if after is not None else []
+            wanted += [(side, before, t)] if before is not None else []
+    seams = _look_up(wanted, (right, down))
     if len(seams) < 2:
         return min(len(cells), len(moved)) < BLOCK_LONE_SEAM_SIZE
     return sum(seams) / len(seams) <= BLOCK_MAX_MEAN_COST
+
+
+def _look_up(wanted: list[tuple[int, int, int]], tables: tuple[Any, Any]) -> list[float]:
+    """The costs of the seams ``(side, i, j)``, in their order, each table read once with index arrays."""
+    values: list[float] = [0.0] * len(wanted)
+    for side, table in enumerate(tables):
+        places = [k for k, (s, _, _) in enumerate(wanted) if s == side]
+        if places:
+            found = table[[wanted[k][1] for k in places], [wanted[k][2] for k in places]]
+            for k, value in zip(places, found.tolist()):
+                values[k] = value
+    return values
 
 
 def _extent(positions: list[tuple[int, int]]) -> tuple[int, int, int, int]:
@@ -332,6 +367,9 @@ def solve_tiles_with_confidence(
     :func:`buddy_share` of that placement, from the same seam costs. Tiles of a ``lossy`` (JPEG) puzzle are compared
     by brightness alone (see :func:`dissimilarities`).
 
+    From :data:`LARGE_FROM` tiles of known orientation on, or where the N x N tables would not fit in free memory,
+    the same search runs on each tile's best partners only (:func:`jigsaw.tiles.large.solve_large`).
+
     With ``turns`` the tiles (square) may each be turned by any quarter turn: every tile takes part in all four
     orientations (:func:`jigsaw.tiles.seams.oriented`), placing one takes the others out, and ``placement[k]`` is
     candidate ``4 t + q``, tile ``t`` turned ``q`` quarter turns counter-clockwise; the whole solution is then
@@ -349,6 +387,10 @@ def solve_tiles_with_confidence(
         )
     if turns and tiles.shape[-1] != tiles.shape[-2]:
         raise JigsawError(f"only square tiles can turn in place; these are {tiles.shape[-1]}x{tiles.shape[-2]} pixels")
+    if not turns and (n >= LARGE_FROM or not fits(n)):
+        from jigsaw.tiles.large import solve_large
+
+        return solve_large(tiles, rows, cols, progress=progress, lossy=lossy)
     copies = TURNS if turns else 1
     check_fits(n * copies)
     progress.start(starts + 3, "seam costs")

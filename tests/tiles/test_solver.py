@@ -105,15 +105,49 @@ def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
 
 
 def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch):
-    from jigsaw.tiles import solver
+    from jigsaw.tiles import large, solver
 
-    assert solver.memory_needed(25_760) > 30 * 2**30  # a 3,300-set image in 10-pixel tiles: about 35 GiB
+    assert solver.memory_needed(25_760) > 30 * 2**30  # a 3,300-set image in 10-pixel tiles: about 35 GiB in N x N
     monkeypatch.setattr(solver, "available_memory", lambda: 2 * 2**30)
-    with pytest.raises(JigsawError, match=r"40,000 tiles need about 83.4 GiB to solve .* has 2.0 GiB free"):
-        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200)  # refused before any work: no 40,000^2 matrix is built
+    monkeypatch.setattr(large, "available_memory", lambda: 2**27)  # 128 MiB
+    # too large for N x N tables, and for candidate lists in 128 MiB: refused before any work
+    with pytest.raises(JigsawError, match=r"40,000 tiles need about 1.5 GiB to solve .* has 0.1 GiB free"):
+        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200)
+    with pytest.raises(JigsawError, match=r"160,000 tiles need about 1335.1 GiB .* has 2.0 GiB free"):
+        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200, turns=True)  # turns have only N x N tables
     solver.check_fits(6_000)  # 1.9 GiB: fits in 2 GiB
     monkeypatch.setattr(solver, "available_memory", lambda: None)  # unknown: nothing refused
     solver.check_fits(40_000)
+
+
+def test_large_puzzles_keep_only_each_tiles_best_partners(monkeypatch):
+    from jigsaw.tiles import solver
+    from jigsaw.tiles.large import solve_large
+
+    image = smooth_gradient_image()
+    shuffled, perm = shuffle_tiles(image, 6, 8, seed=0)
+    tiles = cut(shuffled, 6, 8)
+    placement, confidence = solve_large(tiles, 6, 8)
+    assert torch.equal(perm[placement], torch.arange(48)) and confidence > 0.5
+    monkeypatch.setattr(solver, "LARGE_FROM", 48)  # from 48 tiles on, solve_tiles takes the candidate lists
+    assert torch.equal(solve_tiles(tiles, 6, 8), placement)
+
+
+def test_candidate_lists_solve_photos_about_as_the_full_tables_do():
+    """Only the tiles on the placed neighbours' lists compete for a cell, so the growth can part ways with the full
+    tables' (whose runner-up may lie off every list); on these photos it ends the same or within 4 points."""
+    from jigsaw.tiles.large import solve_large
+
+    for name, same in (("coffee", True), ("astronaut", False)):
+        photo = skimage_photographs()[name]
+        photo = photo[:, : photo.shape[1] // 32 * 32, : photo.shape[2] // 32 * 32]
+        rows, cols = photo.shape[1] // 32, photo.shape[2] // 32
+        shuffled, perm = shuffle_tiles(photo, rows, cols, seed=0)
+        tiles = cut(shuffled, rows, cols)
+        listed, full = solve_large(tiles, rows, cols, starts=4)[0], solve_tiles(tiles, rows, cols)
+        assert torch.equal(listed, full) == same
+        listed_accuracy = neighbour_accuracy(perm[listed], rows, cols)
+        assert listed_accuracy >= neighbour_accuracy(perm[full], rows, cols) - 0.04
 
 
 def test_solve_rejects_wrong_tile_count():

@@ -1,0 +1,147 @@
+"""Each tile's best partners on every side, for puzzles too large for N x N tables of seam costs.
+
+The seam measure is :mod:`jigsaw.tiles.seams`' own (MGC plus prediction, each on the scale of its median), computed
+block-wise over the rows of the N x N table and never held whole: of each row (tile ``i``, partners ``j`` after it)
+and each column (tile ``j``, partners ``i`` before it) only the :data:`KEPT` cheapest stay. Any other pair's cost is
+measured again from the tiles' edge lines when it is asked for (:meth:`Side.raw`). Memory grows with ``N * KEPT``, and
+time with ``N * N`` (every pair is measured once).
+
+The medians that put MGC and prediction on one scale come from up to :data:`MEDIAN_ROWS` evenly spaced rows of the
+table; with fewer tiles than that they are the full table's, as in :func:`jigsaw.tiles.seams.dissimilarities`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from jigsaw.tiles import seams
+
+KEPT = 16
+"""Partners kept per tile and side."""
+
+MEDIAN_ROWS = 1024
+"""Rows of the seam table sampled for the medians that scale MGC and prediction."""
+
+BLOCK_ROWS = 256
+"""Rows of the seam table measured at a time: the largest temporary is ``BLOCK_ROWS x N`` float64."""
+
+
+@dataclass
+class Side:
+    """One direction of seams (``j`` right of ``i``, or ``j`` below ``i``) between ``N`` tiles.
+
+    ``after[i]``: the :data:`KEPT` tiles ``j`` that fit best after ``i``, cheapest first, with their costs
+    ``after_cost[i]``; ``before[j]`` and ``before_cost[j]`` the same for the tiles ``i`` before ``j``. ``edges``
+    measures any other pair again."""
+
+    after: Tensor
+    after_cost: Tensor
+    before: Tensor
+    before_cost: Tensor
+    edges: _Edges
+
+    def raw(self, i: Tensor, j: Tensor) -> Tensor:
+        """The seam cost of each pair ``(i[k], j[k])``, as :func:`jigsaw.tiles.seams.dissimilarities` gives it."""
+        return self.edges.cost(i, j)
+
+    def confidence(self, i: Tensor, j: Tensor, raw: Tensor | None = None) -> Tensor:
+        """:func:`jigsaw.tiles.seams.confidence` of each pair: its cost against the best other partner, from both
+        tiles' sides (the two best of each row and column are kept)."""
+        raw = self.raw(i, j) if raw is None else raw
+        row, column = self.after_cost[i, :2], self.before_cost[j, :2]
+        other_row = torch.where(self.after[i, 0] == j, row[:, 1], row[:, 0])  # by tile: a cost measured again
+        other_column = torch.where(self.before[j, 0] == i, column[:, 1], column[:, 0])  # may differ in its last bit
+        return raw / (other_row + 1e-6) + raw / (other_column + 1e-6)
+
+    def buddies(self, i: Tensor, j: Tensor) -> Tensor:
+        """Whether ``j`` is ``i``'s best partner after it and ``i`` is ``j``'s before it (best buddies)."""
+        return (self.after[i, 0] == j) & (self.before[j, 0] == i)
+
+
+class _Edges:
+    """What measuring a pair needs of each tile, computed once: its edge lines ``(N, L, C)``, and for MGC from
+    each side the line it predicts across the seam and the inverse covariance of its edge gradients."""
+
+    def __init__(self, last: Tensor, before_last: Tensor, first: Tensor, after_first: Tensor, medians: tuple):
+        self.last, self.before_last, self.first, self.after_first = (
+            x.double() for x in (last, before_last, first, after_first)
+        )
+        self.forward = _prediction_model(self.last, self.before_last)  # i's edge predicting j's first line
+        self.backward = _prediction_model(self.first, self.after_first)  # j's edge predicting i's last line
+        self.ahead, self.behind = 2 * self.last - self.before_last, 2 * self.first - self.after_first
+        self.medians = medians
+
+    def cost(self, i: Tensor, j: Tensor) -> Tensor:
+        (expected_i, precision_i), (expected_j, precision_j) = self.forward, self.backward
+        first, last = self.first[j], self.last[i]
+        gap_i, gap_j = first - expected_i[i], last - expected_j[j]
+        mgc = ((gap_i @ precision_i[i]) * gap_i).sum((1, 2)) + ((gap_j @ precision_j[j]) * gap_j).sum((1, 2))
+        prediction = (self.ahead[i] - first).abs().sum((1, 2)) + (last - self.behind[j]).abs().sum((1, 2))
+        cost = mgc / self.medians[0] + seams.PREDICTION_WEIGHT * prediction / self.medians[1]
+        return cost.float().masked_fill(i == j, float("inf"))
+
+
+def _prediction_model(last: Tensor, before_last: Tensor) -> tuple[Tensor, Tensor]:
+    """MGC's Gaussian of each tile's edge gradients (:func:`jigsaw.tiles.seams._one_sided_mgc`): the line it expects
+    across the seam ``(N, L, C)`` and the inverse covariance ``(N, C, C)``, float64."""
+    inside = last - before_last
+    mean = inside.mean(1, keepdim=True)
+    centred = inside - mean
+    covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
+    eye = torch.eye(inside.shape[2], dtype=torch.float64)
+    return last + mean, torch.linalg.inv(covariance + seams.GRADIENT_NOISE**2 * eye)
+
+
+def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT) -> tuple[Side, Side]:
+    """``(right, down)`` :class:`Side` of tiles ``(N, C, h, w)`` in [0, 1] (compared by brightness alone when
+    ``lossy``, as :func:`jigsaw.tiles.seams.dissimilarities` does)."""
+    t = seams.luma(tiles) if lossy else seams.perceptual(tiles)
+    columns = lambda k: t[..., k].transpose(1, 2).contiguous()  # (N, h, C)
+    lines = lambda k: t[..., k, :].transpose(1, 2).contiguous()  # (N, w, C)
+    right = _side((columns(-1), columns(-2), columns(0), columns(1)), min(kept, len(t) - 1))
+    down = _side((lines(-1), lines(-2), lines(0), lines(1)), min(kept, len(t) - 1))
+    return right, down
+
+
+def _side(lines: tuple[Tensor, Tensor, Tensor, Tensor], kept: int) -> Side:
+    last, before_last, first, after_first = lines
+    n = len(last)
+
+    def block(rows: Tensor) -> tuple[Tensor, Tensor]:  # MGC and prediction of these rows against every tile
+        i_lines, j_lines = (last[rows], before_last[rows]), (first, after_first)
+        mgc = seams._one_sided_mgc(*i_lines, first) + seams._one_sided_mgc(first, after_first, last[rows]).T
+        return mgc, seams._prediction(i_lines, j_lines)
+
+    sample = torch.linspace(0, n - 1, min(n, MEDIAN_ROWS)).round().long().unique()
+    scale = lambda d: float(d.median().clamp(min=1e-12))
+    mgc, prediction = block(sample)
+    medians = (scale(mgc), scale(prediction))
+    after = torch.empty(n, kept, dtype=torch.long)
+    after_cost = torch.empty(n, kept)
+    before = torch.empty(0, n, dtype=torch.long)
+    before_cost = torch.empty(0, n)
+    for start in range(0, n, BLOCK_ROWS):
+        rows = torch.arange(start, min(start + BLOCK_ROWS, n))
+        mgc, prediction = block(rows)
+        cost = mgc / medians[0] + seams.PREDICTION_WEIGHT * prediction / medians[1]
+        cost[torch.arange(len(rows)), rows] = float("inf")
+        after_cost[rows], after[rows] = _cheapest(cost, rows[:, None].expand_as(cost), kept, dim=1)
+        both = torch.cat([before_cost, cost])  # earlier rows first, so a tie keeps the lower tile
+        tiles = torch.cat([before, rows[:, None].expand_as(cost)])
+        before_cost, before = _cheapest(both, tiles, kept, dim=0, index_is_value=True)
+    return Side(after, after_cost, before.T.contiguous(), before_cost.T.contiguous(), _Edges(*lines, medians))
+
+
+def _cheapest(cost: Tensor, owners: Tensor, kept: int, dim: int, index_is_value: bool = False) -> tuple[Tensor, Tensor]:
+    """The ``kept`` cheapest entries along ``dim``, cheapest first (ties: the lower tile first), as ``(costs,
+    tiles)``: along rows the tiles are the column numbers; along columns, ``owners`` holds them."""
+    values, positions = cost.topk(kept, dim=dim, largest=False, sorted=True)
+    tiles = owners.gather(dim, positions) if index_is_value else positions
+    # topk may order equal costs either way: sort each kept list by (cost, tile)
+    order = torch.argsort(tiles, dim=dim, stable=True)
+    values, tiles = values.gather(dim, order), tiles.gather(dim, order)
+    order = torch.argsort(values, dim=dim, stable=True)
+    return values.gather(dim, order), tiles.gather(dim, order)

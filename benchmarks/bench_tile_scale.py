@@ -23,10 +23,9 @@ from pathlib import Path
 from common import report
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "tile_scale.png"
-THREADS = 1
 
 
-def one(image_path: Path, tile: int, large: bool) -> dict:
+def one(image_path: Path, tile: int, large: bool, threads: int) -> dict:
     """Solve one size in this process; the row of the table."""
     import torch
 
@@ -37,7 +36,7 @@ def one(image_path: Path, tile: int, large: bool) -> dict:
     from jigsaw.tiles.metrics import neighbour_accuracy, without_duplicate_swaps
     from jigsaw.tiles.solver import memory_needed, solve_tiles
 
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(threads)
     image = crop_to_multiple(read_image(image_path), tile, tile)
     rows, cols = image.shape[1] // tile, image.shape[2] // tile
     row = {"tile px": tile, "tiles": rows * cols, "estimate GiB": memory_needed(rows * cols) / 2**30}
@@ -66,7 +65,7 @@ def exponent(rows: list[dict], key: str) -> float | None:
     return float(np.polyfit(np.log([r["tiles"] for r in ran]), np.log([r[key] for r in ran]), 1)[0])
 
 
-def draw(rows: list[dict], out: Path = FIGURE, which: str = "tile solver") -> None:
+def draw(rows: list[dict], out: Path = FIGURE, which: str = "tile solver", threads: int = 1) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,8 +78,8 @@ def draw(rows: list[dict], out: Path = FIGURE, which: str = "tile solver") -> No
         (memory_axis, "solver GiB", "peak memory above the process at rest (GiB)"),
     ):
         slope = exponent(rows, key)
-        label = f"measured (slope {slope:.2f})" if slope is not None else "measured"
-        axis.loglog([r["tiles"] for r in ran], [r[key] for r in ran], "o-", label=label)
+        legend = f"measured (slope {slope:.2f})" if slope is not None else "measured"
+        axis.loglog([r["tiles"] for r in ran], [r[key] for r in ran], "o-", label=legend)
         axis.set(xlabel="tiles", ylabel=label)
         axis.grid(True, which="both", alpha=0.3)
     refused = [r for r in rows if r["seconds"] is None]
@@ -95,7 +94,7 @@ def draw(rows: list[dict], out: Path = FIGURE, which: str = "tile solver") -> No
         memory_axis.annotate("refused", (r["tiles"], r["estimate GiB"]), textcoords="offset points", xytext=(-40, 6))
     for axis in (time_axis, memory_axis):
         axis.legend(fontsize=8)
-    figure.suptitle(f"{which}, known orientation, one thread")
+    figure.suptitle(f"{which}, known orientation, {threads} thread(s)")
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
@@ -108,10 +107,11 @@ def main() -> None:
     parser.add_argument("--image", type=Path, default=Path("../shared/data/tiles/bgu-3300/1.jpg"))
     parser.add_argument("--tiles", type=int, nargs="+", default=[56, 40, 28, 20, 16, 14, 10], help="tile sizes (px)")
     parser.add_argument("--large", action="store_true", help="the candidate-list solver (jigsaw.tiles.large)")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child process: one size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.image, args.one, args.large)))
+        print(json.dumps(one(args.image, args.one, args.large, args.threads)))
         return
     rows = []
     for tile in args.tiles:
@@ -123,6 +123,8 @@ def main() -> None:
                 str(args.image),
                 "--one",
                 str(tile),
+                "--threads",
+                str(args.threads),
                 *(["--large"] if args.large else []),
             ],
             capture_output=True,
@@ -135,8 +137,10 @@ def main() -> None:
     print(f"growth exponents: time {exponent(rows, 'seconds')}, memory {exponent(rows, 'solver GiB')}")
     which = "candidate-list solver" if args.large else "tile solver"
     name = "bench_tile_scale_large" if args.large else "bench_tile_scale"
-    report(name, f"{which} against tile count, {args.image.name}, seed 0, one thread", rows, list(rows[0]))
-    draw(rows, FIGURE.with_name(f"{name.removeprefix('bench_')}.png"), which)
+    title = f"{which} against tile count, {args.image.name}, seed 0, {args.threads} thread(s)"
+    report(name + ("" if args.threads == 1 else f"_{args.threads}threads"), title, rows, list(rows[0]))
+    if args.threads == 1:
+        draw(rows, FIGURE.with_name(f"{name.removeprefix('bench_')}.png"), which)
 
 
 if __name__ == "__main__":

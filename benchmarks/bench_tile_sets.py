@@ -7,7 +7,8 @@ Each image (used at its own size, centre-cropped to a multiple of the tile size)
 (``--seed`` + its index in name order) and solved with known orientation, as the published solvers were measured.
 With ``--jpeg Q`` each shuffled puzzle is first saved as a JPEG of quality Q and read back (what a user who sends a
 puzzle as JPEG gets). With ``--rotations`` every tile is also turned at random and the puzzle solved with turns
-(accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). Perfect: every tile in its
+(accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). ``--large`` solves with
+the candidate lists the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.tiles.large`). Perfect: every tile in its
 own cell (and upright). Peak memory is this process's maximum resident set so far.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from common import report
 from jigsaw.files import read_image_folder
+from jigsaw.tiles import solver
 from jigsaw.tiles.evaluate import evaluate_tiles
 
 
@@ -29,8 +31,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jpeg", type=int, default=None, help="JPEG quality the puzzles are saved at (default: PNG)")
     parser.add_argument("--rotations", action="store_true", help="turn every tile at random too")
+    parser.add_argument(
+        "--large", action="store_true", help="solve with the candidate lists used from LARGE_FROM tiles on"
+    )
     args = parser.parse_args()
     images = read_image_folder(args.set)
+    if args.large:
+        solver.LARGE_FROM = 1
     rows = []
     for k, (name, image) in enumerate(images.items()):
         result = evaluate_tiles(
@@ -65,6 +72,7 @@ def main() -> None:
         }
     )
     kind = (f"JPEG q{args.jpeg}" if args.jpeg else "PNG") + (" rotated" if args.rotations else "")
+    kind += " large" if args.large else ""
     name = f"bench_tile_sets_{args.set.name}_{args.tile}px_{kind.replace(' ', '_')}"
     report(name, f"{args.set.name}, {args.tile}-px tiles, {kind}, seeds {args.seed}+k", rows, list(rows[0]))
 

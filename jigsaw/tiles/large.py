@@ -19,10 +19,11 @@ from jigsaw.tiles.solver import (
     LEAD_WEIGHT,
     MAX_LEAD,
     Block,
+    Canvas,
     Seam,
     _anchors,
-    _extent,
     available_memory,
+    fill,
     join_blocks,
 )
 
@@ -47,26 +48,16 @@ def _sides(direction: tuple[int, int], right: Side, down: Side) -> tuple[Side, b
     return {(0, -1): (right, True), (0, 1): (right, False), (-1, 0): (down, True), (1, 0): (down, False)}[direction]
 
 
-class _Growth:
+class _Growth(Canvas):
     """:class:`jigsaw.tiles.solver._Growth` on candidate lists: each empty cell next to the block holds the tiles
     its placed neighbours list, with their summed confidence costs and best-buddy counts against all those
     neighbours."""
 
     def __init__(self, rows: int, cols: int, right: Side, down: Side, fixed_frame: bool = False):
-        self.rows, self.cols = rows, cols
-        self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
-        n, cells = len(right.after), self.canvas_rows * self.canvas_cols
+        super().__init__(rows, cols, fixed_frame)
         self.right, self.down = right, down
-        self.taken = torch.zeros(n, dtype=torch.bool)
+        self.taken = torch.zeros(len(right.after), dtype=torch.bool)
         self.candidates: dict[int, tuple[Tensor, Tensor, Tensor]] = {}  # cell -> tiles, summed costs, buddy counts
-        self.count = torch.zeros(cells)
-        self.priority = torch.full((cells,), float("inf"))
-        self.best_tile = torch.full((cells,), -1, dtype=torch.long)
-        self.runner_up = torch.full((cells,), -1, dtype=torch.long)
-        self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
-        self.box = [self.canvas_rows, -1, self.canvas_cols, -1]
-        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
-        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
 
     def _neighbours(self, cell: int) -> list[tuple[tuple[int, int], int]]:
         """The placed tiles around ``cell``: ``((dr, dc) from the cell, tile)``."""
@@ -102,16 +93,11 @@ class _Growth:
         return totals
 
     def place(self, r: int, c: int, tile: int) -> None:
-        self.grid[r, c] = tile
+        self._claim(r, c, tile)
         self.taken[tile] = True
-        cell = r * self.canvas_cols + c
-        self.count[cell] = 0
-        self.priority[cell] = float("inf")
-        self.candidates.pop(cell, None)
+        self.candidates.pop(r * self.canvas_cols + c, None)
         lost = (self.best_tile == tile) | (self.runner_up == tile)
         stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
-        top, bottom, left, right = self.box
-        self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
         grown = []
         for (dr, dc), listed in (
             ((0, -1), self.right.before[tile]),
@@ -154,28 +140,9 @@ class _Growth:
         self.best_tile[cell] = tiles[two.indices[0]]
         self.runner_up[cell] = tiles[two.indices[1]] if len(two.indices) > 1 else -1
 
-    def best_move(self) -> tuple[int, int, int]:
-        top, bottom, left, right = self.box
-        fits = (self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows) & (
-            self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols
-        )
-        cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
-        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
-
-    def placement(self) -> Tensor:
-        top, bottom, left, right = self.box
-        return self.grid[top : bottom + 1, left : right + 1].flatten()
-
 
 def _grow(block: Block, rows: int, cols: int, right: Side, down: Side, anchor: tuple[int, int] | None = None) -> Tensor:
-    growth = _Growth(rows, cols, right, down, fixed_frame=anchor is not None)
-    top, left, height, width = _extent(list(block.values()))
-    anchor = anchor or (rows - height, cols - width)
-    for tile, (r, c) in block.items():
-        growth.place(anchor[0] + r - top, anchor[1] + c - left, tile)
-    for _ in range(rows * cols - len(block)):
-        growth.place(*growth.best_move())
-    return growth.placement()
+    return fill(_Growth(rows, cols, right, down, fixed_frame=anchor is not None), block, anchor)
 
 
 class _PairCosts:

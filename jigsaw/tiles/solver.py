@@ -21,9 +21,68 @@ MAX_LEAD = 1e3
 """Caps a lead: with one tile left every runner-up is inf, and uncapped, every cell would tie at a priority of -inf."""
 
 
-class _Growth:
-    """One block of tiles grown on a canvas twice the grid's size, so the first tile may end up anywhere (or, with
-    ``fixed_frame``, on the grid itself, when where the first tiles go is already decided).
+class Canvas:
+    """Where one block of tiles grows: a canvas twice the grid's size, so the first tile may end up anywhere (or, with
+    ``fixed_frame``, the grid itself, when where the first tiles go is already decided). It keeps, per cell, the
+    number of placed neighbours, a priority (lower goes first; inf: not next to the block, or taken) and the cell's
+    best and second-best tile; what the tiles cost is the growth's own (:class:`_Growth`,
+    :class:`jigsaw.tiles.large._Growth`)."""
+
+    def __init__(self, rows: int, cols: int, fixed_frame: bool = False):
+        self.rows, self.cols = rows, cols
+        self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
+        cells = self.canvas_rows * self.canvas_cols
+        self.count = torch.zeros(cells)
+        self.priority = torch.full((cells,), float("inf"))
+        self.best_tile = torch.zeros(cells, dtype=torch.long)
+        self.runner_up = torch.zeros(cells, dtype=torch.long)
+        self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
+        self.box = [self.canvas_rows, -1, self.canvas_cols, -1]  # top, bottom, left, right of the placed tiles
+        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
+        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
+
+    def place(self, r: int, c: int, tile: int) -> None:
+        raise NotImplementedError
+
+    def _claim(self, r: int, c: int, tile: int) -> None:
+        """Put ``tile`` in cell ``(r, c)``: no longer a candidate cell, and the block's box grows."""
+        self.grid[r, c] = tile
+        self.count[r * self.canvas_cols + c] = 0
+        self.priority[r * self.canvas_cols + c] = float("inf")
+        top, bottom, left, right = self.box
+        self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
+
+    def best_move(self) -> tuple[int, int, int]:
+        """The (row, col, tile) to place next: the cell of highest priority next to the block that keeps it inside
+        the grid, and that cell's best tile."""
+        top, bottom, left, right = self.box
+        fits = (self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows) & (
+            self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols
+        )
+        cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
+        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
+
+    def placement(self) -> Tensor:
+        top, bottom, left, right = self.box
+        return self.grid[top : bottom + 1, left : right + 1].flatten()
+
+
+def fill(growth: Canvas, block: Block, anchor: tuple[int, int] | None = None) -> Tensor:
+    """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement on ``growth``,
+    one tile at a time. With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid cell (the
+    growth's frame must be fixed); without one, the block may still end up anywhere."""
+    rows, cols = growth.rows, growth.cols
+    top, left, height, width = _extent(list(block.values()))
+    anchor = anchor or (rows - height, cols - width)  # on the free canvas: room to grow every way
+    for tile, (r, c) in block.items():
+        growth.place(anchor[0] + r - top, anchor[1] + c - left, tile)
+    for _ in range(rows * cols - len(block)):
+        growth.place(*growth.best_move())
+    return growth.placement()
+
+
+class _Growth(Canvas):
+    """Growth on the full N x N tables.
 
     For every empty cell it keeps the summed confidence cost of each tile against the cell's placed neighbours, their
     number, how many of them are the tile's best buddies, and the cell's two best tiles under :meth:`_score`, which
@@ -43,36 +102,23 @@ class _Growth:
         fixed_frame: bool = False,
         copies: int = 1,
     ):
-        self.rows, self.cols = rows, cols
+        super().__init__(rows, cols, fixed_frame)
         self.copies = copies  # candidates per tile (4 with turns: candidate 4 t + k), placing one takes them all
-        self.canvas_rows, self.canvas_cols = (rows, cols) if fixed_frame else (2 * rows - 1, 2 * cols - 1)
         n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
         self.cost = torch.zeros(cells, n)
         self.taken = torch.zeros(n)  # inf for a placed tile (every orientation): added to every score
-        self.count = torch.zeros(cells)
         self.buddies = torch.zeros(cells, n)
-        self.priority = torch.full((cells,), float("inf"))  # see _rescore; inf: not next to the block, or taken
-        self.best_tile = torch.zeros(cells, dtype=torch.long)
-        self.runner_up = torch.zeros(cells, dtype=torch.long)
-        self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
-        self.box = [self.canvas_rows, -1, self.canvas_cols, -1]  # top, bottom, left, right of the placed tiles
-        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
-        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
         self.pairs = (cost_right, cost_down, buddy_right, buddy_down)
 
     def place(self, r: int, c: int, tile: int) -> None:
         cost_right, cost_down, buddy_right, buddy_down = self.pairs
-        self.grid[r, c] = tile
+        self._claim(r, c, tile)
         first = tile - tile % self.copies
         self.taken[first : first + self.copies] = float("inf")  # a tile goes in one cell only, in one orientation
-        self.count[r * self.canvas_cols + c] = 0  # no longer a candidate cell
-        self.priority[r * self.canvas_cols + c] = float("inf")
         lost = (self.best_tile // self.copies == tile // self.copies) | (
             self.runner_up // self.copies == tile // self.copies
         )
         stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
-        top, bottom, left, right = self.box
-        self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
         # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
         for dr, dc, cost, buddy in (
             (0, -1, cost_right[:, tile], buddy_right[:, tile]),
@@ -107,20 +153,6 @@ class _Growth:
         patch, the other's buddy still says where the tile goes."""
         count = self.count[cells, None]
         return self.cost[cells] / count * (1.0 - 0.05 * count) - 100.0 * self.buddies[cells] + self.taken
-
-    def best_move(self) -> tuple[int, int, int]:
-        """The (row, col, tile) to place next: the cell of highest priority (see :meth:`_rescore`) next to the block
-        that keeps it inside the grid, and that cell's best tile (see :meth:`_score`)."""
-        top, bottom, left, right = self.box
-        fits = (self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows) & (
-            self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols
-        )
-        cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
-        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
-
-    def placement(self) -> Tensor:
-        top, bottom, left, right = self.box
-        return self.grid[top : bottom + 1, left : right + 1].flatten()
 
 
 def _first_tiles(
@@ -305,17 +337,8 @@ def _grow(
     anchor: tuple[int, int] | None = None,
     copies: int = 1,
 ) -> Tensor:
-    """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement, one tile at a
-    time (see :class:`_Growth`). With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid
-    cell; without one, the block may still end up anywhere."""
-    growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None, copies=copies)
-    top, left, height, width = _extent(list(block.values()))
-    anchor = anchor or (rows - height, cols - width)  # on the free canvas: room to grow every way
-    for tile, (r, c) in block.items():
-        growth.place(anchor[0] + r - top, anchor[1] + c - left, tile)
-    for _ in range(rows * cols - len(block)):
-        growth.place(*growth.best_move())
-    return growth.placement()
+    """:func:`fill` on the full tables (:class:`_Growth`)."""
+    return fill(_Growth(rows, cols, *pairs, fixed_frame=anchor is not None, copies=copies), block, anchor)
 
 
 def _anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:

@@ -3,7 +3,9 @@
     python benchmarks/bench_device.py [--steps 30]
 
 Rows: LeNet5 with the IndexOptimizer (kernel granularity, batch 128, MNIST-shaped input), the small VGG with the
-IndexOptimizer (SGD base, batch 128, CIFAR-shaped input), and sortGAN (batch 64). Inputs are random tensors of the
+IndexOptimizer (SGD base, batch 128, CIFAR-shaped input), sortGAN (batch 64), and on CUDA only ResNet34 with the
+IndexOptimizer under ``--amp`` (SGD base, batch 128, ImageNet-shaped 224-pixel input; its epoch is ImageNet's
+1,281,167 training images in one process). Inputs are random tensors of the
 datasets' shapes: a step's time does not depend on the pixels. Each step is forward + backward + optimizer step,
 timed after warm-up steps (with CUDA synchronised). The per-epoch figures multiply by the steps of a full epoch
 (469 for LeNet5 at batch 128, 938 for sortGAN at batch 64). The gloo rows run the LeNet5 step in 1 and in 2 processes
@@ -29,12 +31,14 @@ import torch.nn.functional as F
 
 from common import report
 from jigsaw.devices import Processes, wrap
-from jigsaw.models import LeNet5, SmallVGG
+from jigsaw.models import LeNet5, SmallVGG, resnet34
 from jigsaw.permute import random_permutations
 from jigsaw.pixels.sortgan import PIXELS, SortGANConfig, SortGANRun, train_step
 from jigsaw.weights.optim import IndexOptimizer, initialize
 
-EPOCH_STEPS = {"LeNet5 index-opt": 469, "VGG index-opt": 391, "sortGAN": 938}
+EPOCH_STEPS = {"LeNet5 index-opt": 469, "VGG index-opt": 391, "sortGAN": 938, "ResNet34 index-opt, amp": 10_010}
+CUDA_ONLY = ("ResNet34 index-opt, amp",)
+"""Settings too slow to time on this CPU (seconds per step)."""
 
 
 def sync(device: torch.device) -> None:
@@ -46,8 +50,11 @@ def classifier_step(kind: str, device: torch.device, processes: Processes = Proc
     torch.manual_seed(0)
     if kind == "LeNet5 index-opt":
         model, shape, base = initialize(LeNet5(), "normal", 0).to(device), (128, 1, 28, 28), "adam"
-    else:
+    elif kind == "VGG index-opt":
         model, shape, base = initialize(SmallVGG(), "normal", 0).to(device), (128, 3, 32, 32), "sgd"
+    else:
+        model, shape, base = initialize(resnet34(), "normal", 0).to(device), (128, 3, 224, 224), "sgd"
+    amp = kind.endswith("amp")
     extra = {"momentum": 0.9} if base == "sgd" else {}
     optimizer = IndexOptimizer(model.parameters(), base=base, lr=1e-3, granularity="kernel", **extra)
     network = wrap(model, device, processes)
@@ -55,7 +62,9 @@ def classifier_step(kind: str, device: torch.device, processes: Processes = Proc
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(network(images), labels).backward()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):  # as jigsaw.training does
+            loss = F.cross_entropy(network(images), labels)
+        loss.backward()
         optimizer.step()
 
     return step
@@ -110,7 +119,7 @@ def main() -> None:
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     rows = []
     for device in devices:
-        for kind in EPOCH_STEPS:
+        for kind in (k for k in EPOCH_STEPS if device.type == "cuda" or k not in CUDA_ONLY):
             step = sortgan_step(device) if kind == "sortGAN" else classifier_step(kind, device)
             seconds = seconds_per_step(step, device, args.steps)
             name = (
@@ -123,7 +132,7 @@ def main() -> None:
                     "setting": kind,
                     "device": name,
                     "ms per step": 1e3 * seconds,
-                    "s per MNIST/CIFAR epoch": seconds * EPOCH_STEPS[kind],
+                    "s per epoch": seconds * EPOCH_STEPS[kind],
                     "processes": 1,
                 }
             )
@@ -135,7 +144,7 @@ def main() -> None:
                 "setting": "LeNet5 index-opt, gloo",
                 "device": "CPU, 1 thread per process",
                 "ms per step": 1e3 * seconds,
-                "s per MNIST/CIFAR epoch": seconds * EPOCH_STEPS["LeNet5 index-opt"] / world,
+                "s per epoch": seconds * EPOCH_STEPS["LeNet5 index-opt"] / world,
                 "processes": world,
             }
         )

@@ -134,7 +134,7 @@ def solve_folder(
         from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
         puzzle = read_tile_puzzle(path, None, None)
-        solution = solve_puzzle(puzzle.image, puzzle.rows, puzzle.cols, lossy=puzzle.lossy)
+        solution = solve_puzzle(puzzle.image, puzzle.rows, puzzle.cols, lossy=puzzle.lossy, turns=puzzle.turned)
         write_image(solution.image, targets[path], force=force)
         result.tiles += 1
         if solution.confidence < LOW_CONFIDENCE:

@@ -48,6 +48,20 @@ def test_a_folder_solves_as_each_file_alone(tmp_path, puzzles):
     assert torch.equal(camera, skimage_photographs()["camera"][:, :510, :510])
 
 
+def test_turned_tile_puzzles_in_a_folder_are_solved_with_turns(tmp_path):
+    from jigsaw.tiles.grid import shuffle_and_turn_tiles
+
+    folder = tmp_path / "puzzles"
+    folder.mkdir()
+    camera = skimage_photographs()["camera"][:, :512, :512]
+    puzzle, _, _ = shuffle_and_turn_tiles(camera, 4, 4, seed=0)
+    metadata = {"jigsaw-mode": "tiles", "jigsaw-grid": "4x4", "jigsaw-rotations": "yes"}
+    write_image(puzzle, folder / "camera.png", metadata=metadata)
+    solve_folder(folder, tmp_path / "solved", SolverSettings())
+    solved = read_image(tmp_path / "solved" / "camera.png")
+    assert any(torch.equal(solved, torch.rot90(camera, k, dims=(-2, -1))) for k in range(4))
+
+
 def test_without_labels_every_class_is_guessed(tmp_path, puzzles):
     folder, _ = puzzles
     assert solve_folder(folder, tmp_path / "solved", SolverSettings()).guessed == 5

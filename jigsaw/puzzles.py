@@ -11,7 +11,7 @@ from torch import Tensor
 from jigsaw.errors import JigsawError
 from jigsaw.files import centre_crop, image_size, read_image, read_metadata, write_image
 from jigsaw.permute import shuffle_pixels
-from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_and_turn_tiles, shuffle_tiles
+from jigsaw.tiles.grid import parse_grid, resolve_grid, shuffle_and_turn_tiles
 from jigsaw.tiles.infer import infer_grid
 
 MODES = ("pixels", "tiles")
@@ -52,10 +52,7 @@ def shuffle_file(
     else:
         picture = _fit_grid(picture, grid, tile, crop)
         rows, cols = resolve_grid(picture.shape[1], picture.shape[2], grid, tile)
-        if turn:
-            shuffled, _, _ = shuffle_and_turn_tiles(picture, rows, cols, seed)
-        else:
-            shuffled, _ = shuffle_tiles(picture, rows, cols, seed)
+        shuffled, _, _ = shuffle_and_turn_tiles(picture, rows, cols, seed, turn)
         metadata = {"jigsaw-mode": "tiles", "jigsaw-grid": f"{rows}x{cols}", **({TURNED: "yes"} if turn else {})}
         what = f"{rows}x{cols} tiles{', each turned at random,' if turn else ''}"
     write_image(shuffled, out, force=force, metadata=metadata if out.suffix.lower() == ".png" else None)

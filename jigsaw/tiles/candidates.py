@@ -47,10 +47,10 @@ class Side:
         """The seam cost of each pair ``(i[k], j[k])``, as :func:`jigsaw.tiles.seams.dissimilarities` gives it."""
         return self.edges.cost(i, j)
 
-    def confidence(self, i: Tensor, j: Tensor, raw: Tensor | None = None) -> Tensor:
+    def confidence(self, i: Tensor, j: Tensor) -> Tensor:
         """:func:`jigsaw.tiles.seams.confidence` of each pair: its cost against the best other partner, from both
         tiles' sides (the two best of each row and column are kept)."""
-        raw = self.raw(i, j) if raw is None else raw
+        raw = self.raw(i, j)
         row, column = self.after_cost[i, :2], self.before_cost[j, :2]
         other_row = torch.where(self.after[i, 0] == j, row[:, 1], row[:, 0])  # by tile: a cost measured again
         other_column = torch.where(self.before[j, 0] == i, column[:, 1], column[:, 0])  # may differ in its last bit
@@ -69,8 +69,8 @@ class _Edges:
         self.last, self.before_last, self.first, self.after_first = (
             x.double() for x in (last, before_last, first, after_first)
         )
-        self.forward = _prediction_model(self.last, self.before_last)  # i's edge predicting j's first line
-        self.backward = _prediction_model(self.first, self.after_first)  # j's edge predicting i's last line
+        self.forward = seams.edge_gaussian(self.last, self.before_last)  # i's edge predicting j's first line
+        self.backward = seams.edge_gaussian(self.first, self.after_first)  # j's edge predicting i's last line
         self.ahead, self.behind = 2 * self.last - self.before_last, 2 * self.first - self.after_first
         self.medians = medians
 
@@ -82,17 +82,6 @@ class _Edges:
         prediction = (self.ahead[i] - first).abs().sum((1, 2)) + (last - self.behind[j]).abs().sum((1, 2))
         cost = mgc / self.medians[0] + seams.PREDICTION_WEIGHT * prediction / self.medians[1]
         return cost.float().masked_fill(i == j, float("inf"))
-
-
-def _prediction_model(last: Tensor, before_last: Tensor) -> tuple[Tensor, Tensor]:
-    """MGC's Gaussian of each tile's edge gradients (:func:`jigsaw.tiles.seams._one_sided_mgc`): the line it expects
-    across the seam ``(N, L, C)`` and the inverse covariance ``(N, C, C)``, float64."""
-    inside = last - before_last
-    mean = inside.mean(1, keepdim=True)
-    centred = inside - mean
-    covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
-    eye = torch.eye(inside.shape[2], dtype=torch.float64)
-    return last + mean, torch.linalg.inv(covariance + seams.GRADIENT_NOISE**2 * eye)
 
 
 def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT) -> tuple[Side, Side]:
@@ -128,18 +117,18 @@ def _side(lines: tuple[Tensor, Tensor, Tensor, Tensor], kept: int) -> Side:
         mgc, prediction = block(rows)
         cost = mgc / medians[0] + seams.PREDICTION_WEIGHT * prediction / medians[1]
         cost[torch.arange(len(rows)), rows] = float("inf")
-        after_cost[rows], after[rows] = _cheapest(cost, rows[:, None].expand_as(cost), kept, dim=1)
+        after_cost[rows], after[rows] = _cheapest(cost, kept, dim=1)
         both = torch.cat([before_cost, cost])  # earlier rows first, so a tie keeps the lower tile
         tiles = torch.cat([before, rows[:, None].expand_as(cost)])
-        before_cost, before = _cheapest(both, tiles, kept, dim=0, index_is_value=True)
+        before_cost, before = _cheapest(both, kept, dim=0, owners=tiles)
     return Side(after, after_cost, before.T.contiguous(), before_cost.T.contiguous(), _Edges(*lines, medians))
 
 
-def _cheapest(cost: Tensor, owners: Tensor, kept: int, dim: int, index_is_value: bool = False) -> tuple[Tensor, Tensor]:
+def _cheapest(cost: Tensor, kept: int, dim: int, owners: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """The ``kept`` cheapest entries along ``dim``, cheapest first (ties: the lower tile first), as ``(costs,
-    tiles)``: along rows the tiles are the column numbers; along columns, ``owners`` holds them."""
+    tiles)``: the tiles are the positions along ``dim``, or what ``owners`` (shaped as ``cost``) holds there."""
     values, positions = cost.topk(kept, dim=dim, largest=False, sorted=True)
-    tiles = owners.gather(dim, positions) if index_is_value else positions
+    tiles = positions if owners is None else owners.gather(dim, positions)
     # topk may order equal costs either way: sort each kept list by (cost, tile)
     order = torch.argsort(tiles, dim=dim, stable=True)
     values, tiles = values.gather(dim, order), tiles.gather(dim, order)

@@ -19,7 +19,7 @@ from jigsaw.files import (
 )
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
-from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_and_turn_tiles, shuffle_tiles, turn_tiles
+from jigsaw.tiles.grid import assemble, cut, parse_grid, shuffle_and_turn_tiles, turn_tiles
 from jigsaw.tiles.metrics import direct_accuracy, neighbour_accuracy, turned_accuracies, without_duplicate_swaps
 from jigsaw.tiles.solver import solve_tiles_with_confidence
 
@@ -56,14 +56,7 @@ def evaluate_tiles(
             assert grid is not None
             rows, cols = grid
             image = crop_to_multiple(image, image.shape[1] // rows or 1, image.shape[2] // cols or 1)
-        seed_k = seed + k if seed_per_image else seed
-        if turns:
-            shuffled, perm, turned = shuffle_and_turn_tiles(image, rows, cols, seed_k)
-        else:
-            (shuffled, perm), turned = (
-                shuffle_tiles(image, rows, cols, seed_k),
-                torch.zeros(rows * cols, dtype=torch.long),
-            )
+        shuffled, perm, turned = shuffle_and_turn_tiles(image, rows, cols, seed + k if seed_per_image else seed, turns)
         if jpeg_quality is not None:
             shuffled = jpeg_round_trip(shuffled, jpeg_quality)
         start = time.perf_counter()

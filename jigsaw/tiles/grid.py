@@ -99,9 +99,15 @@ def random_turns(count: int, seed: int) -> Tensor:
     return torch.randint(0, 4, (count,), generator=torch.Generator().manual_seed(seed + 7_919))
 
 
-def shuffle_and_turn_tiles(image: Tensor, rows: int, cols: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
-    """:func:`shuffle_tiles` and every tile turned at random (square tiles only); returns ``(puzzle, perm,
-    turns)``: cell ``i`` shows tile ``perm[i]`` turned by ``turns[i]`` quarter turns counter-clockwise."""
+def shuffle_and_turn_tiles(
+    image: Tensor, rows: int, cols: int, seed: int, turn: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`shuffle_tiles` (the same ``perm``) and, with ``turn``, every tile turned at random (square tiles only);
+    returns ``(puzzle, perm, turns)``: cell ``i`` shows tile ``perm[i]`` turned by ``turns[i]`` quarter turns
+    counter-clockwise (all 0 without ``turn``)."""
+    if not turn:
+        shuffled, perm = shuffle_tiles(image, rows, cols, seed)
+        return shuffled, perm, torch.zeros(rows * cols, dtype=torch.long)
     tiles = cut(image, rows, cols)
     if tiles.shape[-1] != tiles.shape[-2]:
         raise JigsawError(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from jigsaw.errors import JigsawError
 from jigsaw.progress import SILENT, Progress
 from jigsaw.tiles.candidates import Side, candidate_sides
 from jigsaw.tiles.solver import (
@@ -22,7 +21,7 @@ from jigsaw.tiles.solver import (
     Canvas,
     Seam,
     _anchors,
-    available_memory,
+    check_memory,
     fill,
     join_blocks,
 )
@@ -32,20 +31,9 @@ BYTES_PER_TILE = 40_000
 measured 0.91 GiB at 25,760 tiles of 10 pixels (``python benchmarks/bench_tile_scale.py --large``), rounded up."""
 
 
-def check_fits(tiles: int) -> None:
-    """Refuse, before any work, a puzzle whose solve would not fit in the memory this machine has free."""
-    needed, free = BYTES_PER_TILE * tiles, available_memory()
-    if free is not None and needed > free:
-        raise JigsawError(
-            f"{tiles:,} tiles need about {needed / 2**30:.1f} GiB to solve and this machine has "
-            f"{free / 2**30:.1f} GiB free: use larger tiles or a coarser grid"
-        )
-
-
-def _sides(direction: tuple[int, int], right: Side, down: Side) -> tuple[Side, bool]:
-    """For a neighbour at ``direction`` (dr, dc) of a cell: the side of the seam and whether the neighbour comes
-    first in the pair (``True``: the cell's tile is after the neighbour)."""
-    return {(0, -1): (right, True), (0, 1): (right, False), (-1, 0): (down, True), (1, 0): (down, False)}[direction]
+NEIGHBOUR_SEAM = {(0, -1): (0, True), (0, 1): (0, False), (-1, 0): (1, True), (1, 0): (1, False)}
+"""For a neighbour at ``(dr, dc)`` of a cell: the seam's side (0 right, 1 down) and whether the neighbour comes
+first in the pair (the cell's tile after it)."""
 
 
 class _Growth(Canvas):
@@ -76,12 +64,12 @@ class _Growth(Canvas):
         owners: dict[int, list[int]] = {0: [], 1: []}  # which entry of ``cells`` each chunk adds to
         for number, (cell, tiles) in enumerate(cells):
             for direction, neighbour in self._neighbours(cell):
-                side, neighbour_first = _sides(direction, self.right, self.down)
+                key, neighbour_first = NEIGHBOUR_SEAM[direction]
                 other = torch.full_like(tiles, neighbour)
-                pairs[int(side is self.down)].append((other, tiles) if neighbour_first else (tiles, other))
-                owners[int(side is self.down)].append(number)
+                pairs[key].append((other, tiles) if neighbour_first else (tiles, other))
+                owners[key].append(number)
         totals = [(torch.zeros(len(tiles)), torch.zeros(len(tiles))) for _, tiles in cells]
-        for key, side in ((0, self.right), (1, self.down)):
+        for key, side in enumerate((self.right, self.down)):
             if not pairs[key]:
                 continue
             i, j = torch.cat([a for a, _ in pairs[key]]), torch.cat([b for _, b in pairs[key]])
@@ -216,7 +204,7 @@ def solve_large(
     """:func:`jigsaw.tiles.solver.solve_tiles_with_confidence` (known orientation) without N x N tables, growing
     from the consistent block and, unless it holds :data:`SEEDED_SHARE` of the tiles, from the ``starts`` most
     distinctive tiles too."""
-    check_fits(len(tiles))
+    check_memory(len(tiles), BYTES_PER_TILE * len(tiles))
     progress.start(4, "seam costs")
     right, down = candidate_sides(tiles, lossy)
     progress.advance("joining confident seams")

@@ -40,6 +40,19 @@ where the prediction's plain pixel differences still carry faint shading. Measur
 ``python benchmarks/tune_tiles.py --sweep measure``."""
 
 
+def edge_gaussian(last: Tensor, before_last: Tensor) -> tuple[Tensor, Tensor]:
+    """MGC's Gaussian of each tile's edge gradients (``last - before_last``, lines ``(N, L, C)`` in float64): the line
+    it expects across the seam (its last line plus the mean gradient) ``(N, L, C)``, and the inverse covariance
+    ``(N, C, C)`` with the :data:`GRADIENT_NOISE` floor."""
+    inside = last - before_last
+    mean = inside.mean(1, keepdim=True)
+    centred = inside - mean
+    channels = inside.shape[2]
+    covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
+    precision = torch.linalg.inv(covariance + GRADIENT_NOISE**2 * torch.eye(channels, dtype=torch.float64))
+    return last + mean, precision
+
+
 def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     """Gallagher's Mahalanobis gradient compatibility from tile ``i``'s side, ``(N, N)``.
 
@@ -53,14 +66,8 @@ def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     its inverse covariance, is expanded into three matrix products, so no ``(N, N, L, C)`` difference is ever
     built (in float64: the expansion subtracts large, nearly equal terms).
     """
-    last, before_last, first = last.double(), before_last.double(), first.double()
-    inside = last - before_last  # (N, L, C)
-    mean = inside.mean(1, keepdim=True)
-    centred = inside - mean
-    channels = inside.shape[2]
-    covariance = centred.transpose(1, 2) @ centred / max(inside.shape[1] - 1, 1)
-    precision = torch.linalg.inv(covariance + GRADIENT_NOISE**2 * torch.eye(channels, dtype=torch.float64))
-    expected = last + mean  # (N, L, C): where i's edge says j's first line should be
+    first = first.double()
+    expected, precision = edge_gaussian(last.double(), before_last.double())
     weighted = expected @ precision  # (N, L, C); precision is symmetric
     first_moments = first.transpose(1, 2) @ first  # (N, C, C): sum over lines of f f^T
     mgc = (

@@ -226,12 +226,18 @@ each tile's best partners (:mod:`jigsaw.tiles.large`): measured by ``python benc
 
 
 def check_fits(tiles: int) -> None:
-    """Refuse, before any work, a puzzle whose solve would not fit in the memory this machine has free."""
-    needed, free = memory_needed(tiles), available_memory()
+    """Refuse, before any work, a puzzle whose N x N tables would not fit in the memory this machine has free."""
+    check_memory(tiles, memory_needed(tiles), " (memory grows with the square of the count)")
+
+
+def check_memory(tiles: int, needed: int, growth: str = "") -> None:
+    """Refuse, before any work, a solve of ``tiles`` tiles that needs ``needed`` bytes (``growth`` says how that
+    grows) where this machine has less free."""
+    free = available_memory()
     if free is not None and needed > free:
         raise JigsawError(
-            f"{tiles:,} tiles need about {needed / 2**30:.1f} GiB to solve (memory grows with the square of the "
-            f"count) and this machine has {free / 2**30:.1f} GiB free: use larger tiles or a coarser grid"
+            f"{tiles:,} tiles need about {needed / 2**30:.1f} GiB to solve{growth} and this machine has "
+            f"{free / 2**30:.1f} GiB free: use larger tiles or a coarser grid"
         )
 
 

@@ -267,11 +267,10 @@ def test_resnet34_on_digits_is_refused(tmp_path):
 
 def test_a_puzzle_too_large_for_free_memory_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
     from jigsaw.files import write_image as write
-    from jigsaw.tiles import large, solver
+    from jigsaw.tiles import solver
 
     puzzle, out = tmp_path / "p.png", tmp_path / "s.png"
     write(torch.rand(3, 64, 64), puzzle, metadata={"jigsaw-mode": "tiles", "jigsaw-grid": "8x8"})
-    for module in (solver, large):
-        monkeypatch.setattr(module, "available_memory", lambda: 1000)  # bytes: not even these 64 tiles fit
+    monkeypatch.setattr(solver, "available_memory", lambda: 1000)  # bytes: not even these 64 tiles fit
     one_line_error(run("solve", puzzle, "--out", out), "64 tiles need about 0.0 GiB to solve")
     assert not out.exists()

@@ -105,14 +105,14 @@ def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
 
 
 def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch):
-    from jigsaw.tiles import large, solver
+    from jigsaw.tiles import solver
 
     assert solver.memory_needed(25_760) > 30 * 2**30  # a 3,300-set image in 10-pixel tiles: about 35 GiB in N x N
-    monkeypatch.setattr(solver, "available_memory", lambda: 2 * 2**30)
-    monkeypatch.setattr(large, "available_memory", lambda: 2**27)  # 128 MiB
+    monkeypatch.setattr(solver, "available_memory", lambda: 2**27)  # 128 MiB
     # too large for N x N tables, and for candidate lists in 128 MiB: refused before any work
     with pytest.raises(JigsawError, match=r"40,000 tiles need about 1.5 GiB to solve .* has 0.1 GiB free"):
         solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200)
+    monkeypatch.setattr(solver, "available_memory", lambda: 2 * 2**30)
     with pytest.raises(JigsawError, match=r"160,000 tiles need about 1335.1 GiB .* has 2.0 GiB free"):
         solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200, turns=True)  # turns have only N x N tables
     solver.check_fits(6_000)  # 1.9 GiB: fits in 2 GiB

@@ -87,15 +87,11 @@ class _Edges:
 def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT) -> tuple[Side, Side]:
     """``(right, down)`` :class:`Side` of tiles ``(N, C, h, w)`` in [0, 1] (compared by brightness alone when
     ``lossy``, as :func:`jigsaw.tiles.seams.dissimilarities` does)."""
-    t = seams.luma(tiles) if lossy else seams.perceptual(tiles)
-    columns = lambda k: t[..., k].transpose(1, 2).contiguous()  # (N, h, C)
-    lines = lambda k: t[..., k, :].transpose(1, 2).contiguous()  # (N, w, C)
-    right = _side((columns(-1), columns(-2), columns(0), columns(1)), min(kept, len(t) - 1))
-    down = _side((lines(-1), lines(-2), lines(0), lines(1)), min(kept, len(t) - 1))
-    return right, down
+    right, down = seams.edge_lines(tiles, lossy)
+    return _side(right, min(kept, len(tiles) - 1)), _side(down, min(kept, len(tiles) - 1))
 
 
-def _side(lines: tuple[Tensor, Tensor, Tensor, Tensor], kept: int) -> Side:
+def _side(lines: seams.Lines, kept: int) -> Side:
     last, before_last, first, after_first = lines
     n = len(last)
 

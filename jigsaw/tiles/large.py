@@ -15,6 +15,7 @@ from jigsaw.progress import SILENT, Progress
 from jigsaw.tiles.candidates import Side, candidate_sides
 from jigsaw.tiles.solver import (
     BLOCK_CANDIDATES,
+    BUDDY_BONUS,
     LEAD_WEIGHT,
     MAX_LEAD,
     Block,
@@ -53,8 +54,8 @@ class _Growth(Canvas):
         found = []
         for dr, dc in ((0, -1), (0, 1), (-1, 0), (1, 0)):
             rr, cc = r + dr, c + dc
-            if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] >= 0:
-                found.append(((dr, dc), int(self.grid[rr, cc])))
+            if (rr, cc) in self.placed:
+                found.append(((dr, dc), self.placed[rr, cc]))
         return found
 
     def _weigh(self, cells: list[tuple[int, Tensor]]) -> list[tuple[Tensor, Tensor]]:
@@ -94,7 +95,7 @@ class _Growth(Canvas):
             ((1, 0), self.down.after[tile]),
         ):
             rr, cc = r + dr, c + dc
-            if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] < 0:
+            if self.is_open(rr, cc):
                 k = rr * self.canvas_cols + cc
                 self.count[k] += 1
                 known = self.candidates.get(k, (torch.empty(0, dtype=torch.long),))[0]
@@ -120,7 +121,7 @@ class _Growth(Canvas):
             self.candidates[cell] = (tiles, cost, buddies)
             free = torch.ones(len(tiles), dtype=torch.bool)
         count = float(self.count[cell])
-        score = (cost / count * (1.0 - 0.05 * count) - 100.0 * buddies).masked_fill(~free, float("inf"))
+        score = (cost / count * (1.0 - 0.05 * count) - BUDDY_BONUS * buddies).masked_fill(~free, float("inf"))
         two = score.topk(min(2, len(score)), largest=False)
         best = two.values[0]
         second = two.values[1] if len(two.values) > 1 else torch.tensor(float("inf"))

@@ -100,6 +100,23 @@ def _seam(lines_i: tuple[Tensor, Tensor], lines_j: tuple[Tensor, Tensor]) -> Ten
     return mgc / scale(mgc) + PREDICTION_WEIGHT * prediction / scale(prediction)
 
 
+Lines = tuple[Tensor, Tensor, Tensor, Tensor]
+"""A seam's pixel lines ``(N, L, C)``: tile ``i``'s last and second-to-last lines, tile ``j``'s first and second."""
+
+
+def edge_lines(tiles: Tensor, lossy: bool = False) -> tuple[Lines, Lines]:
+    """The lines every seam measure reads, in its colour space (:func:`perceptual`, or :func:`luma` when
+    ``lossy``): for "j right of i" the columns ``(N, h, C)``, for "j below i" the rows ``(N, w, C)``, each in
+    :data:`Lines` order. Only these two lines per side are converted: the conversion is per pixel, and the rest of
+    a tile is never read."""
+    convert = luma if lossy else perceptual
+    edges = [-1, -2, 0, 1]
+    columns, rows = convert(tiles[..., edges]), convert(tiles[..., edges, :])  # (N, C, h, 4), (N, C, 4, w)
+    right = tuple(columns[..., k].transpose(1, 2).contiguous() for k in range(4))
+    down = tuple(rows[..., k, :].transpose(1, 2).contiguous() for k in range(4))
+    return right, down  # type: ignore[return-value]
+
+
 def dissimilarities(tiles: Tensor, lossy: bool = False) -> tuple[Tensor, Tensor]:
     """``(right, down)``: ``right[i, j]`` is how unlikely tile ``j`` sits right of tile ``i``, ``down[i, j]`` below it.
 
@@ -107,11 +124,9 @@ def dissimilarities(tiles: Tensor, lossy: bool = False) -> tuple[Tensor, Tensor]
     ``(N, N)`` with ``inf`` on the diagonal. Tiles of a ``lossy`` (JPEG) puzzle are compared in :func:`luma`
     alone: there the colour channels carry more compression error than seam.
     """
-    t = luma(tiles) if lossy else perceptual(tiles)
-    columns = lambda k: t[..., k].transpose(1, 2)  # (N, h, C)
-    lines = lambda k: t[..., k, :].transpose(1, 2)  # (N, w, C)
-    right = _seam((columns(-1), columns(-2)), (columns(0), columns(1)))
-    down = _seam((lines(-1), lines(-2)), (lines(0), lines(1)))
+    (last, before_last, first, after_first), (bottom, above_bottom, top, below_top) = edge_lines(tiles, lossy)
+    right = _seam((last, before_last), (first, after_first))
+    down = _seam((bottom, above_bottom), (top, below_top))
     eye = torch.eye(len(tiles), dtype=torch.bool)
     return right.masked_fill(eye, float("inf")), down.masked_fill(eye, float("inf"))
 

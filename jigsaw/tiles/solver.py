@@ -17,6 +17,10 @@ LEAD_WEIGHT = 1.0
 """How much a cell's clear choice (its best tile's lead over the runner-up) moves it forward in the growth order,
 Paikin & Tal's "most confident placement first". Measured by ``python benchmarks/tune_tiles.py --sweep growth``."""
 
+BUDDY_BONUS = 100.0
+"""What being a best buddy of one of a cell's placed neighbours takes off a tile's score there: more than any
+mean confidence cost, so buddies go first."""
+
 MAX_LEAD = 1e3
 """Caps a lead: with one tile left every runner-up is inf, and uncapped, every cell would tie at a priority of -inf."""
 
@@ -37,9 +41,8 @@ class Canvas:
         self.best_tile = torch.zeros(cells, dtype=torch.long)
         self.runner_up = torch.zeros(cells, dtype=torch.long)
         self.grid = torch.full((self.canvas_rows, self.canvas_cols), -1, dtype=torch.long)
+        self.placed: dict[tuple[int, int], int] = {}  # (row, col) -> tile: what ``grid`` holds, read without torch
         self.box = [self.canvas_rows, -1, self.canvas_cols, -1]  # top, bottom, left, right of the placed tiles
-        self.cell_row = torch.arange(self.canvas_rows).repeat_interleave(self.canvas_cols)
-        self.cell_col = torch.arange(self.canvas_cols).repeat(self.canvas_rows)
 
     def place(self, r: int, c: int, tile: int) -> None:
         raise NotImplementedError
@@ -47,20 +50,27 @@ class Canvas:
     def _claim(self, r: int, c: int, tile: int) -> None:
         """Put ``tile`` in cell ``(r, c)``: no longer a candidate cell, and the block's box grows."""
         self.grid[r, c] = tile
+        self.placed[r, c] = tile
         self.count[r * self.canvas_cols + c] = 0
         self.priority[r * self.canvas_cols + c] = float("inf")
         top, bottom, left, right = self.box
         self.box = [min(top, r), max(bottom, r), min(left, c), max(right, c)]
 
+    def is_open(self, r: int, c: int) -> bool:
+        """Whether ``(r, c)`` is a cell of the canvas with no tile yet."""
+        return 0 <= r < self.canvas_rows and 0 <= c < self.canvas_cols and (r, c) not in self.placed
+
     def best_move(self) -> tuple[int, int, int]:
         """The (row, col, tile) to place next: the cell of highest priority next to the block that keeps it inside
         the grid, and that cell's best tile."""
         top, bottom, left, right = self.box
-        fits = (self.cell_row.clamp(min=bottom) - self.cell_row.clamp(max=top) < self.rows) & (
-            self.cell_col.clamp(min=right) - self.cell_col.clamp(max=left) < self.cols
-        )
-        cell = int(torch.where(fits & (self.count > 0), self.priority, float("inf")).argmin())
-        return cell // self.canvas_cols, cell % self.canvas_cols, int(self.best_tile[cell])
+        # the cells that keep the block inside the grid form a window around its box; a cell next to the block has
+        # a finite priority while any tile is left, every other cell an infinite one
+        r0, c0 = max(bottom - self.rows + 1, 0), max(right - self.cols + 1, 0)
+        window = self.priority.view(self.canvas_rows, self.canvas_cols)[r0 : top + self.rows, c0 : left + self.cols]
+        at = int(window.argmin())
+        r, c = r0 + at // window.shape[1], c0 + at % window.shape[1]
+        return r, c, int(self.best_tile[r * self.canvas_cols + c])
 
     def placement(self) -> Tensor:
         top, bottom, left, right = self.box
@@ -107,34 +117,49 @@ class _Growth(Canvas):
         n, cells = len(cost_right), self.canvas_rows * self.canvas_cols
         self.cost = torch.zeros(cells, n)
         self.taken = torch.zeros(n)  # inf for a placed tile (every orientation): added to every score
-        self.buddies = torch.zeros(cells, n)
-        self.pairs = (cost_right, cost_down, buddy_right, buddy_down)
+        self.bonus = torch.zeros(cells, n)  # -BUDDY_BONUS per placed neighbour the tile is a best buddy of
+        self.costs = (cost_right, cost_down)
+        # a tile has at most one best buddy per side: (left, right, above, below) of each tile, -1 for none
+        self.buddy_of = [_partner(buddy, before) for buddy in (buddy_right, buddy_down) for before in (True, False)]
 
     def place(self, r: int, c: int, tile: int) -> None:
-        cost_right, cost_down, buddy_right, buddy_down = self.pairs
+        cost_right, cost_down = self.costs
         self._claim(r, c, tile)
         first = tile - tile % self.copies
         self.taken[first : first + self.copies] = float("inf")  # a tile goes in one cell only, in one orientation
-        lost = (self.best_tile // self.copies == tile // self.copies) | (
-            self.runner_up // self.copies == tile // self.copies
-        )
-        stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
+        stale = self._lost(first)
         # the neighbour cell's candidates x: left of the tile (x, tile), right (tile, x), above, below
-        for dr, dc, cost, buddy in (
-            (0, -1, cost_right[:, tile], buddy_right[:, tile]),
-            (0, 1, cost_right[tile], buddy_right[tile]),
-            (-1, 0, cost_down[:, tile], buddy_down[:, tile]),
-            (1, 0, cost_down[tile], buddy_down[tile]),
+        for (dr, dc), cost, buddy in zip(
+            ((0, -1), (0, 1), (-1, 0), (1, 0)),
+            (cost_right[:, tile], cost_right[tile], cost_down[:, tile], cost_down[tile]),
+            self.buddy_of,
         ):
             rr, cc = r + dr, c + dc
-            if 0 <= rr < self.canvas_rows and 0 <= cc < self.canvas_cols and self.grid[rr, cc] < 0:
+            if self.is_open(rr, cc):
                 k = rr * self.canvas_cols + cc
                 self.cost[k] += cost
                 self.count[k] += 1
-                self.buddies[k] += buddy.float()
+                if buddy[tile] >= 0:
+                    self.bonus[k, buddy[tile]] -= BUDDY_BONUS
                 stale.append(k)
         if stale:
             self._rescore(torch.tensor(stale))
+
+    def _lost(self, first: int) -> list[int]:
+        """The cells next to the block (within one cell of its box) whose best or second-best tile was the tile
+        whose first candidate is ``first``, in cell order."""
+        top, bottom, left, right = self.box
+        r0, c0 = max(top - 1, 0), max(left - 1, 0)
+        near = lambda cells: cells.view(self.canvas_rows, self.canvas_cols)[r0 : bottom + 2, c0 : right + 2]
+        lost = self._holds(near(self.best_tile), first) | self._holds(near(self.runner_up), first)
+        found = (lost & (near(self.priority) < float("inf"))).nonzero()
+        return ((found[:, 0] + r0) * self.canvas_cols + found[:, 1] + c0).tolist()
+
+    def _holds(self, candidates: Tensor, first: int) -> Tensor:
+        """Where ``candidates`` are one of the orientations of the tile whose first candidate is ``first``."""
+        if self.copies == 1:
+            return candidates == first
+        return (candidates >= first) & (candidates < first + self.copies)
 
     def _rescore(self, cells: Tensor) -> None:
         """A cell's priority is its best tile's score minus :data:`LEAD_WEIGHT` times that tile's lead over the
@@ -152,7 +177,20 @@ class _Growth(Canvas):
         Every buddy counts, not only a tile that is a buddy of *all* its neighbours: where one neighbour is a flat
         patch, the other's buddy still says where the tile goes."""
         count = self.count[cells, None]
-        return self.cost[cells] / count * (1.0 - 0.05 * count) - 100.0 * self.buddies[cells] + self.taken
+        score = self.cost[cells].div_(count).mul_(1.0 - 0.05 * count)
+        return score.add_(self.bonus[cells]).add_(self.taken)
+
+
+def _partner(buddies: Tensor, before: bool) -> list[int]:
+    """For each tile, its best buddy on one side (``buddies[i, j]``: ``j`` after ``i``), seen from the tile after
+    the seam (``before``: the tile before it) or from the tile before it; -1 where it has none."""
+    partner = [-1] * len(buddies)
+    for i, j in buddies.nonzero().tolist():
+        if before:
+            partner[j] = i
+        else:
+            partner[i] = j
+    return partner
 
 
 def _first_tiles(

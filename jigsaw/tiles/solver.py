@@ -95,10 +95,10 @@ class _Growth(Canvas):
     """Growth on the full N x N tables.
 
     For every empty cell it keeps the summed confidence cost of each tile against the cell's placed neighbours, their
-    number, how many of them are the tile's best buddies, and the cell's two best tiles under :meth:`_score`, which
-    rules out the tiles already placed. Placing a tile rescores only the cells around it and those whose best or
-    second-best tile it was, so a step costs a few rows of ``N`` tiles, not a pass over every cell of the block's
-    border.
+    number, a :data:`BUDDY_BONUS` for each of them the tile is a best buddy of, and the cell's two best tiles under
+    :meth:`_score`, which rules out the tiles already placed. Placing a tile rescores only the cells around it and
+    those whose best or second-best tile it was, so a step costs a few rows of ``N`` tiles, not a pass over every
+    cell of the block's border.
     """
 
     def __init__(

@@ -84,9 +84,9 @@ def solve(
     label: Annotated[
         Optional[int],
         typer.Option(
-            help="Pixels: class 0-9. Give it when you know it: omitted, the discriminator picks the class whose "
-            "recovery looks most real, which `jigsaw evaluate` finds right for only 4 % of MNIST and 7 % of "
-            "FashionMNIST test images (the bundled models)."
+            help="Pixels: class 0-9. Give it when you know it: omitted, it is guessed from the pixel values alone "
+            "(a shuffle keeps which values occur), which `jigsaw evaluate` finds right for 31 % of MNIST and 41 % of "
+            "FashionMNIST test images."
         ),
     ] = None,
     labels: Annotated[

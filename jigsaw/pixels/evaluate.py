@@ -78,8 +78,8 @@ def evaluate(
 
 
 def label_guess_accuracy(sortgan_path: Path, puzzles: Puzzles, device: str = "cpu") -> float:
-    """Share of puzzles whose class sortGAN's discriminator guesses right (every class tried, the most
-    real-looking recovery kept), as ``jigsaw solve`` does without ``--label``."""
+    """Share of puzzles whose class sortGAN guesses right (:meth:`~jigsaw.pixels.sortgan.SortGAN.guess_labels`),
+    as ``jigsaw solve`` does without ``--label``."""
     from jigsaw.pixels.sortgan import load_solver
 
     model, _ = load_solver(sortgan_path, device)

@@ -120,8 +120,8 @@ def solve_digit(
     progress: Progress = SILENT,
 ) -> tuple[Tensor, int]:
     """Recover the shuffled 28x28 image in the file ``puzzle`` with ``method``; returns ``(recovered (1, 28, 28),
-    label)``. sortGAN guesses the label when it is ``None`` (every class tried, the most real-looking recovery
-    kept); the classifier solver needs it."""
+    label)``. sortGAN guesses the label when it is ``None`` (from the pixel values, see
+    :mod:`jigsaw.pixels.class_guess`); the classifier solver needs it."""
     import torch
 
     if label is not None and not 0 <= label <= 9:

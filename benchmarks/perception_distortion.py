@@ -52,6 +52,7 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
         )
         for r in knn:
             axis.annotate(r["solver"][4:], (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(4, 4))
+        others = iter(["tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:cyan", "tab:olive", "tab:pink"])
         for r in mine:
             if r["solver"] == "class-mean":
                 axis.plot(r["PSNR dB"], r["Fréchet"], "s", color="black", label="class mean")
@@ -62,9 +63,12 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
                     r["Fréchet"],
                     "*" if bundled else "D",
                     markersize=14 if bundled else 7,
-                    color="tab:red" if bundled else "tab:blue",
+                    color="tab:red" if bundled else next(others, "tab:blue"),
                     label=r["solver"],
                 )
+                if not bundled:
+                    name = r["solver"].removeprefix("sortgan ")
+                    axis.annotate(name, (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(5, -10))
         axis.set(title=dataset, xlabel="PSNR (dB), higher is closer", ylabel="Fréchet distance, lower is more real")
         axis.set_yscale("log")
         axis.grid(True, alpha=0.3)

@@ -210,6 +210,11 @@ class GanInput(str, Enum):
     sorted = "sorted"
 
 
+class GanDiscriminator(str, Enum):
+    mlp = "mlp"
+    conv = "conv"
+
+
 @command(
     train_app,
     "sortgan",
@@ -231,6 +236,10 @@ def train_sortgan(
         float, typer.Option(help="Weight of the MSE of the raw generator output (0: thesis).")
     ] = 0.0,
     adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
+    discriminator: Annotated[
+        GanDiscriminator,
+        typer.Option(help="mlp on the image and the one-hot label (thesis), or conv with a projection of the label."),
+    ] = GanDiscriminator.mlp,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
     grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,

@@ -12,7 +12,8 @@ Losses: the discriminator minimises BCE (real images -> 1, re-arranged ones -> 0
 Beyond the thesis (options; the thesis setting is the default): ``input="sorted"`` feeds the pixel values in
 ascending order (a random shuffle's order is pure noise, only the values carry information), and ``score_weight``
 adds the MSE between the generator's raw output and the image: the straight-through gradient of a sort is weak, a
-direct regression is not (measurements in ``CHANGELOG.md``).
+direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="conv"`` judges with
+:class:`ConvDiscriminator` instead of the MLP.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ KIND = "sortgan"
 TITLES = ("original", "shuffled", "sortGAN")
 PIXELS, CLASSES = 28 * 28, 10
 INPUTS = ("shuffled", "sorted")
+DISCRIMINATORS = ("mlp", "conv")
 FUSED_ADAM = True  # one kernel per parameter on CPU: about 2x faster optimizer steps than the default here
 
 
@@ -53,6 +55,7 @@ class SortGANConfig:
     mse_weight: float = 1.0
     score_weight: float = 0.0  # beyond the thesis: also regress the generator's raw output onto the image
     adversarial_weight: float = 1.0  # weight of the generator's BCE term (the thesis weighs it 1)
+    discriminator: str = "mlp"  # "conv": convolutional, the label by projection (beyond the thesis)
     lr: float = 2e-3
     betas: tuple[float, float] = (0.5, 0.999)
     label_smoothing: float = 0.0  # real targets become 1 - label_smoothing for the discriminator
@@ -70,6 +73,10 @@ class SortGANConfig:
     def validate(self) -> SortGANConfig:
         if self.input not in INPUTS:
             raise JigsawError(f"unknown input {self.input!r}; choose one of {', '.join(INPUTS)}")
+        if self.discriminator not in DISCRIMINATORS:
+            raise JigsawError(
+                f"unknown discriminator {self.discriminator!r}; choose one of {', '.join(DISCRIMINATORS)}"
+            )
         if not 0.0 <= self.label_smoothing < 0.5:
             raise JigsawError("label smoothing must be in [0, 0.5)")
         if self.grad_clip < 0:
@@ -78,14 +85,42 @@ class SortGANConfig:
         return self
 
 
-class SortGAN(nn.Module):
-    """Generator (784 + 10 -> 128 -> 256 -> 512 -> 1024 -> 784) and discriminator (784 + 10 -> 512 x3 -> 1)."""
+class ConvDiscriminator(nn.Module):
+    """Realism logit ``(B,)`` of flat images ``(B, 784)`` of classes ``(B,)``: two strided 4x4 convolutions (1 -> 32
+    -> 64 channels, 28 -> 14 -> 7 pixels) and the label by projection (Miyato & Koyama, 2018): the logit is
+    ``w . h + e_y . h`` for the image's features ``h`` and a learned embedding ``e_y`` of its class. It sees strokes,
+    which the MLP on the flattened image does not."""
 
-    def __init__(self, input: str = "shuffled"):
+    def __init__(self) -> None:
+        super().__init__()
+        width = 64 * 7 * 7
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 32, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(32, 64, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+        )
+        self.out = nn.Linear(width, 1)
+        self.embed = nn.Embedding(CLASSES, width)
+
+    def forward(self, flat: Tensor, labels: Tensor) -> Tensor:
+        h = self.features(flat.view(-1, 1, 28, 28))
+        return self.out(h).squeeze(1) + (self.embed(labels) * h).sum(1)
+
+
+class SortGAN(nn.Module):
+    """Generator (784 + 10 -> 128 -> 256 -> 512 -> 1024 -> 784) and discriminator (784 + 10 -> 512 x3 -> 1, or
+    :class:`ConvDiscriminator`)."""
+
+    def __init__(self, input: str = "shuffled", discriminator: str = "mlp"):
         super().__init__()
         self.input = input
         self.generator = mlp([PIXELS + CLASSES, 128, 256, 512, 1024, PIXELS])
-        self.discriminator = mlp([PIXELS + CLASSES, 512, 512, 512, 1])
+        self.conv_discriminator = discriminator == "conv"
+        self.discriminator = (
+            ConvDiscriminator() if self.conv_discriminator else mlp([PIXELS + CLASSES, 512, 512, 512, 1])
+        )
         # classes of flat images (B, 784) when none are given; set by load_solver (not a submodule: not saved)
         self.guess_classes: Callable[[Tensor], Tensor] | None = None
 
@@ -114,7 +149,8 @@ class SortGAN(nn.Module):
 
     def realism(self, flat: Tensor, labels: Tensor, discriminator: nn.Module | None = None) -> Tensor:
         """Discriminator logit ``(B,)``: high means 'looks like a real image of this class'."""
-        return (discriminator or self.discriminator)(self._with_label(flat, labels)).squeeze(1)
+        net = discriminator or self.discriminator
+        return net(flat, labels) if self.conv_discriminator else net(self._with_label(flat, labels)).squeeze(1)
 
     @torch.no_grad()
     def solve(self, shuffled: Tensor, labels: Tensor | None = None, batch_size: int = 2000) -> tuple[Tensor, Tensor]:
@@ -193,7 +229,9 @@ class SortGANRun:
     def __init__(self, config: SortGANConfig, device: torch.device | str = "cpu"):
         self.config = config.validate()
         torch.manual_seed(config.seed)
-        self.model = SortGAN(config.input).to(device)  # initialised on the CPU: the same weights on any device
+        self.model = SortGAN(config.input, config.discriminator).to(
+            device
+        )  # initialised on the CPU: the same weights on any device
         self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
@@ -299,7 +337,7 @@ def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict
     guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate()
-    model = load_state(SortGAN(config.input), dequantize(payload["state_dict"], path), path)
+    model = load_state(SortGAN(config.input, config.discriminator), dequantize(payload["state_dict"], path), path)
     guesser = bundled_guesser(config.dataset)
     if guesser is not None:
         guesser.to(device)

@@ -12,7 +12,14 @@ def batch(mnist_test):
     return images[:64].flatten(1), labels[:64]
 
 
-@pytest.mark.parametrize("overrides", [{}, {"input": "sorted", "score_weight": 1.0, "label_smoothing": 0.1}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"input": "sorted", "score_weight": 1.0, "label_smoothing": 0.1},
+        {"input": "sorted", "discriminator": "conv"},
+    ],
+)
 def test_one_step_changes_both_networks(batch, overrides):
     training = SortGANRun(SortGANConfig(**overrides))
     before = {k: v.clone() for k, v in training.model.state_dict().items()}
@@ -91,3 +98,28 @@ def test_quantized_export_solves_almost_exactly_like_the_original(tmp_path, mnis
     a, _ = full.solve(shuffled, mnist_test[1][:200])
     b, _ = quantized.solve(shuffled, mnist_test[1][:200])
     assert (a - b).pow(2).mean() < 0.02 * a.pow(2).mean()
+
+
+def test_a_conv_discriminator_sees_the_label_and_survives_export(tmp_path, mnist_test):
+    from jigsaw.pixels.sortgan import ConvDiscriminator
+
+    torch.manual_seed(0)
+    critic = ConvDiscriminator()
+    images = mnist_test[0][:8].flatten(1)
+    zeros, ones = torch.zeros(8, dtype=torch.long), torch.ones(8, dtype=torch.long)
+    with torch.no_grad():
+        critic.embed.weight.normal_()
+    assert critic(images, zeros).shape == (8,) and not torch.allclose(critic(images, zeros), critic(images, ones))
+    training = SortGANRun(SortGANConfig(input="sorted", discriminator="conv"))
+    training.save(tmp_path / "checkpoint.pt")
+    solver, config = load_solver(export_solver(tmp_path / "checkpoint.pt", tmp_path / "small.pt"))
+    assert solver.conv_discriminator and config["discriminator"] == "conv"
+    shuffled, _ = shuffle_pixels(mnist_test[0][:5], seed=2)
+    solver.guess_classes = None  # the discriminator's guess runs through the convolutions
+    recovered, guessed = solver.solve(shuffled)
+    assert is_permutation_of(recovered, shuffled) and guessed.shape == (5,)
+
+
+def test_an_unknown_discriminator_is_refused():
+    with pytest.raises(JigsawError, match="unknown discriminator 'gru'"):
+        SortGANConfig(discriminator="gru").validate()

@@ -43,7 +43,7 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
     import matplotlib.pyplot as plt
 
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
-    figure, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4.4), squeeze=False)
+    figure, axes = plt.subplots(1, len(datasets), figsize=(7.5 * len(datasets), 4.4), squeeze=False)
     for axis, dataset in zip(axes[0], datasets):
         mine = [r for r in rows if r["dataset"] == dataset]
         knn = sorted((r for r in mine if r["solver"].startswith("knn-")), key=lambda r: int(r["solver"][4:]))
@@ -72,7 +72,7 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
         axis.set(title=dataset, xlabel="PSNR (dB), higher is closer", ylabel="Fréchet distance, lower is more real")
         axis.set_yscale("log")
         axis.grid(True, alpha=0.3)
-        axis.legend(fontsize=8)
+        axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the plane is crowded
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)

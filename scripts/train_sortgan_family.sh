@@ -4,7 +4,7 @@
 #   [DISCRIMINATOR=conv] [SCORE_WEIGHT=S] scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
 #   (default: mnist 10 0.1 0.3 1.0, the MLP discriminator, score weight 100)
 # Runs go to runs/sortgan-family/DATASET[-conv][-score-S]-adv-W (resumed when there); then, for the plane:
-#   python benchmarks/perception_distortion.py --sortgan mnist:adv-0.1=runs/sortgan-family/mnist-adv-0.1/best.pt ...
+#   python benchmarks/perception_distortion.py --sortgan mnist:adv-0.1=runs/sortgan-family/mnist-adv-0.1/checkpoint.pt ...  (the last epoch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:-mnist}

@@ -229,9 +229,8 @@ class SortGANRun:
     def __init__(self, config: SortGANConfig, device: torch.device | str = "cpu"):
         self.config = config.validate()
         torch.manual_seed(config.seed)
-        self.model = SortGAN(config.input, config.discriminator).to(
-            device
-        )  # initialised on the CPU: the same weights on any device
+        # initialised on the CPU: the same weights on any device
+        self.model = SortGAN(config.input, config.discriminator).to(device)
         self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)

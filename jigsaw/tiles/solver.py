@@ -111,6 +111,7 @@ class _Growth(Canvas):
         buddy_down: Tensor,
         fixed_frame: bool = False,
         copies: int = 1,
+        partners: list[list[int]] | None = None,
     ):
         super().__init__(rows, cols, fixed_frame)
         self.copies = copies  # candidates per tile (4 with turns: candidate 4 t + k), placing one takes them all
@@ -119,8 +120,7 @@ class _Growth(Canvas):
         self.taken = torch.zeros(n)  # inf for a placed tile (every orientation): added to every score
         self.bonus = torch.zeros(cells, n)  # -BUDDY_BONUS per placed neighbour the tile is a best buddy of
         self.costs = (cost_right, cost_down)
-        # a tile has at most one best buddy per side: (left, right, above, below) of each tile, -1 for none
-        self.buddy_of = [_partner(buddy, before) for buddy in (buddy_right, buddy_down) for before in (True, False)]
+        self.buddy_of = buddy_partners(buddy_right, buddy_down) if partners is None else partners
 
     def place(self, r: int, c: int, tile: int) -> None:
         cost_right, cost_down = self.costs
@@ -181,16 +181,17 @@ class _Growth(Canvas):
         return score.add_(self.bonus[cells]).add_(self.taken)
 
 
-def _partner(buddies: Tensor, before: bool) -> list[int]:
-    """For each tile, its best buddy on one side (``buddies[i, j]``: ``j`` after ``i``), seen from the tile after
-    the seam (``before``: the tile before it) or from the tile before it; -1 where it has none."""
-    partner = [-1] * len(buddies)
-    for i, j in buddies.nonzero().tolist():
-        if before:
-            partner[j] = i
-        else:
-            partner[i] = j
-    return partner
+def buddy_partners(buddy_right: Tensor, buddy_down: Tensor) -> list[list[int]]:
+    """Each tile's best buddy to its left, right, above and below (-1 for none): a tile has at most one per side.
+    Growth reads these instead of the ``N x N`` tables; a solve computes them once for all its growths."""
+    partners = []
+    for buddies in (buddy_right, buddy_down):
+        i, j = buddies.nonzero(as_tuple=True)
+        for tile, buddy in ((j, i), (i, j)):  # j's buddy before the seam is i, i's buddy after it is j
+            partner = torch.full((len(buddies),), -1, dtype=torch.long)
+            partner[tile] = buddy
+            partners.append(partner.tolist())
+    return partners
 
 
 def _first_tiles(
@@ -380,9 +381,11 @@ def _grow(
     pairs: tuple[Tensor, Tensor, Tensor, Tensor],
     anchor: tuple[int, int] | None = None,
     copies: int = 1,
+    partners: list[list[int]] | None = None,
 ) -> Tensor:
-    """:func:`fill` on the full tables (:class:`_Growth`)."""
-    return fill(_Growth(rows, cols, *pairs, fixed_frame=anchor is not None, copies=copies), block, anchor)
+    """:func:`fill` on the full tables (:class:`_Growth`; ``partners``: :func:`buddy_partners`, when known)."""
+    growth = _Growth(rows, cols, *pairs, fixed_frame=anchor is not None, copies=copies, partners=partners)
+    return fill(growth, block, anchor)
 
 
 def _anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:
@@ -480,17 +483,17 @@ def _arrangements(
 ) -> list[Tensor]:
     """Candidate solutions on a ``rows x cols`` grid: grown from the ``starts`` most distinctive tiles, and from the
     :func:`consistent_block` at each of its :func:`_anchors`."""
-    arrangements = []
+    arrangements, partners = [], buddy_partners(*pairs[2:])
     for k, first in enumerate(_first_tiles(*pairs, k=starts, copies=copies)):
         progress.advance(f"growing from distinctive tile {k + 1} of {starts}")
-        arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs, copies=copies))
+        arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs, copies=copies, partners=partners))
     progress.advance("joining confident seams")
     block = consistent_block(*pairs[:2], rows, cols, copies)
     anchors = _anchors(block, rows, cols)
     progress.start(starts + 2 + len(anchors))
     for k, anchor in enumerate(anchors):
         progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
-        arrangements.append(_grow(block, rows, cols, pairs, anchor, copies))
+        arrangements.append(_grow(block, rows, cols, pairs, anchor, copies, partners))
     return arrangements
 
 

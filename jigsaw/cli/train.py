@@ -158,7 +158,11 @@ def train_index_opt(
     ] = True,
     shift: Annotated[int, typer.Option(min=0, help="Shift training images at random by up to N pixels.")] = 2,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping after 20 without gain).")] = 10,
-    lr: Annotated[float, typer.Option(help="Base learning rate, decayed by 1/1.01 per epoch.")] = 1e-3,
+    lr: Annotated[float, typer.Option(help="Base learning rate, divided by --lr-decay after every epoch.")] = 1e-3,
+    lr_decay: Annotated[
+        float,
+        typer.Option(min=1.0, help="Learning-rate divisor per epoch: 1.01 (thesis); LaPerm's Conv7 recipe: 1.0526."),
+    ] = 1.01,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per step in each process (see below).")] = 128,
     amp: Annotated[
         bool, typer.Option("--amp", metavar="", help="bfloat16 autocast in the forward pass (fast on recent GPUs).")

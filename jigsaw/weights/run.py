@@ -87,6 +87,7 @@ class IndexOptConfig:
             (self.shift >= 0, "--shift must be at least 0"),
             (self.ste or not self.plain, "--plain and --no-ste do not combine"),
             (self.batch_size >= 1, "--batch-size must be at least 1"),
+            (self.lr_decay >= 1.0, "--lr-decay must be at least 1 (the learning rate never grows)"),
             (self.image_size >= 16, "--image-size must be at least 16"),
         ]
         for ok, message in checks:

@@ -47,11 +47,18 @@ def test_laperm_run_ends_each_epoch_on_a_permutation(tmp_path, dataset_root):
         ({"init": "zeros"}, "unknown init"),
         ({"granularity": "pixel"}, "unknown granularity"),
         ({"plain": True, "ste": False}, "do not combine"),
+        ({"lr_decay": 0.95}, "--lr-decay must be at least 1"),
     ],
 )
 def test_bad_configs(overrides, message):
     with pytest.raises(JigsawError, match=message):
         IndexOptRun(tiny(**overrides))
+
+
+def test_lr_decay_divides_the_learning_rate_once_per_epoch(tmp_path, dataset_root):
+    run = IndexOptRun(tiny(lr=1e-3, lr_decay=1 / 0.95, limit=64))
+    train_run(run, tmp_path, dataset_root)
+    assert run.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.95**2)
 
 
 def test_inputs_are_standardised_with_the_training_split_statistics(dataset_root):

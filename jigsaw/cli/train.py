@@ -247,6 +247,13 @@ def train_sortgan(
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
     grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,
+    ema: Annotated[
+        float,
+        typer.Option(
+            help="Solve with a moving average of the generator's weights, decay in [0, 1) per step (0: off); the "
+            "checkpoint's generator is then the average."
+        ),
+    ] = 0.0,
     limit: LimitOption = None,
     resume: ResumeOption = False,
     data_dir: DataDirOption = None,
@@ -268,5 +275,5 @@ def train_sortgan(
         with Bar(f"sortGAN on {run.config.dataset}", steps, describe, visible=processes.is_main) as bar:
             train(run, folder, data_dir, progress=bar)
         if processes.is_main:
-            preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir)
+            preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir, run.solving_generator)
             say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")

@@ -18,6 +18,7 @@ direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="co
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -60,6 +61,7 @@ class SortGANConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     label_smoothing: float = 0.0  # real targets become 1 - label_smoothing for the discriminator
     grad_clip: float = 0.0  # beyond the thesis: clip the generator's gradient norm to this (0: no clipping)
+    ema: float = 0.0  # beyond the thesis: solve with an exponential moving average of the generator (0: off)
     batch_size: int = 64
     epochs: int = 100
     seed: int = 0
@@ -81,6 +83,8 @@ class SortGANConfig:
             raise JigsawError("label smoothing must be in [0, 0.5)")
         if self.grad_clip < 0:
             raise JigsawError("the gradient clip must be 0 (off) or positive")
+        if not 0.0 <= self.ema < 1.0:
+            raise JigsawError("the EMA decay must be in [0, 1) (0: off)")
         self.betas = (float(self.betas[0]), float(self.betas[1]))  # a list after a round trip through a file
         return self
 
@@ -142,9 +146,9 @@ class SortGAN(nn.Module):
             return net(self._with_label(values, labels)), values, True
         return net(self._with_label(shuffled_flat, labels)), shuffled_flat, False
 
-    def arrange(self, shuffled_flat: Tensor, labels: Tensor) -> Tensor:
+    def arrange(self, shuffled_flat: Tensor, labels: Tensor, generator: nn.Module | None = None) -> Tensor:
         """The real pixels placed in the generator's order, ``(B, 784)``; differentiable for the generator (STE)."""
-        scores, values, values_sorted = self.scores(shuffled_flat, labels)
+        scores, values, values_sorted = self.scores(shuffled_flat, labels, generator)
         return rank_match(scores, values, values_sorted=values_sorted)
 
     def realism(self, flat: Tensor, labels: Tensor, discriminator: nn.Module | None = None) -> Tensor:
@@ -153,17 +157,25 @@ class SortGAN(nn.Module):
         return net(flat, labels) if self.conv_discriminator else net(self._with_label(flat, labels)).squeeze(1)
 
     @torch.no_grad()
-    def solve(self, shuffled: Tensor, labels: Tensor | None = None, batch_size: int = 2000) -> tuple[Tensor, Tensor]:
+    def solve(
+        self,
+        shuffled: Tensor,
+        labels: Tensor | None = None,
+        batch_size: int = 2000,
+        generator: nn.Module | None = None,
+    ) -> tuple[Tensor, Tensor]:
         """Recover ``(B, 1, 28, 28)`` shuffled images; returns ``(recovered, labels)``.
 
-        Without labels each image's class is guessed first (:meth:`guess_labels`).
-        The work runs on the model's device; the results come back on the input's.
+        Without labels each image's class is guessed first (:meth:`guess_labels`). ``generator``: another generator
+        to solve with (a run's moving average). The work runs on the model's device; the results come back on the
+        input's.
         """
         self.eval()
         device = next(self.parameters()).device
         flat = shuffled.flatten(1).to(device)
         labels = self.guess_labels(flat, batch_size) if labels is None else labels.to(device)
-        out = torch.cat([self.arrange(f, y) for f, y in zip(flat.split(batch_size), labels.split(batch_size))])
+        pieces = zip(flat.split(batch_size), labels.split(batch_size))
+        out = torch.cat([self.arrange(f, y, generator) for f, y in pieces])
         return out.view_as(shuffled).to(shuffled.device), labels.to(shuffled.device)
 
     def guess_labels(self, flat: Tensor, batch_size: int) -> Tensor:
@@ -235,8 +247,25 @@ class SortGANRun:
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
         self.history: list[dict] = []
+        # the moving average of the generator's weights, what solves when ``config.ema`` is set
+        self.ema = copy.deepcopy(self.model.generator).requires_grad_(False) if config.ema else None
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """``ema = decay * ema + (1 - decay) * weights``, after each generator step."""
+        if self.ema is not None:
+            averages: list[Tensor] = list(self.ema.parameters())
+            weights: list[Tensor] = list(self.model.generator.parameters())
+            torch._foreach_lerp_(averages, weights, 1.0 - self.config.ema)
+
+    @property
+    def solving_generator(self) -> nn.Module:
+        """The generator that solves: the moving average when there is one."""
+        return self.ema if self.ema is not None else self.model.generator
 
     def save(self, path: Path) -> None:
+        """The checkpoint's model is what solves (with ``ema``, the average in the generator's place); the
+        generator being trained travels in ``meta``, like the optimizers, so that a run resumes exactly."""
         meta = {
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -244,7 +273,11 @@ class SortGANRun:
             "command": command_line(),
             "world_size": self.world_size,
         }
-        save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
+        state = self.model.state_dict()
+        if self.ema is not None:
+            meta["training_generator"] = self.model.generator.state_dict()
+            state.update({f"generator.{name}": value for name, value in self.ema.state_dict().items()})
+        save_checkpoint(path, KIND, asdict(self.config), state, meta)
 
     @classmethod
     def load(cls, path: Path, device: torch.device | str = "cpu") -> SortGANRun:
@@ -256,6 +289,10 @@ class SortGANRun:
         training = cls(config_from(path, payload["config"], SortGANConfig), device)
         training.world_size = meta.get("world_size", 1)
         load_state(training.model, dequantize(payload["state_dict"], path), path)
+        if training.ema is not None:
+            require(path, meta, training_generator=dict)
+            training.ema.load_state_dict(training.model.generator.state_dict())
+            load_state(training.model.generator, meta["training_generator"], path, "the trained generator's weights")
         restore(path, "the generator's optimizer state", lambda: training.opt_g.load_state_dict(meta["opt_g"]))
         restore(path, "the discriminator's optimizer state", lambda: training.opt_d.load_state_dict(meta["opt_d"]))
         training.history = check_history(path, meta["history"])
@@ -263,8 +300,10 @@ class SortGANRun:
 
 
 @torch.no_grad()
-def validate(model: SortGAN, originals: Tensor, shuffled: Tensor, labels: Tensor) -> dict[str, float]:
-    recovered, _ = model.solve(shuffled, labels)
+def validate(
+    model: SortGAN, originals: Tensor, shuffled: Tensor, labels: Tensor, generator: nn.Module | None = None
+) -> dict[str, float]:
+    recovered, _ = model.solve(shuffled, labels, generator=generator)
     return {"val_mse": float(mse(recovered, originals).mean()), "val_psnr": float(psnr(recovered, originals).mean())}
 
 
@@ -298,11 +337,13 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
             step = train_step(
                 training.model, training.opt_g, training.opt_d, flat[index], labels[index], perms, config, nets
             )
+            training.update_ema()
             for key, value in step.items():
                 totals[key] = totals.get(key, 0.0) + value / len(batches)
             progress.advance()
         totals = {key: mean_over_processes(value, 1, device, processes) for key, value in totals.items()}
-        record = {"epoch": epoch + 1, **totals, **validate(training.model, val_images, val_shuffled, val_labels)}
+        validation = validate(training.model, val_images, val_shuffled, val_labels, training.solving_generator)
+        record = {"epoch": epoch + 1, **totals, **validation}
         if processes.distributed:
             record["world_size"] = processes.world_size
         best_so_far = all(record["val_psnr"] > r["val_psnr"] for r in training.history)
@@ -312,12 +353,12 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
     return training.history
 
 
-def write_preview(model: SortGAN, dataset: str, path: Path, data_root=None) -> Path:
+def write_preview(model: SortGAN, dataset: str, path: Path, data_root=None, generator: nn.Module | None = None) -> Path:
     """The first ten test images, shuffled (seed 0) and recovered, as a grid: original | shuffled | recovered."""
     images, labels = load_dataset(dataset, train=False, root=data_root)
     originals, labels = images[:10], labels[:10]
     shuffled, _ = shuffle_pixels(originals, seed=0)
-    recovered, _ = model.solve(shuffled, labels)
+    recovered, _ = model.solve(shuffled, labels, generator=generator)
     return write_labelled_grid([originals, shuffled, recovered], TITLES, path, force=True)
 
 

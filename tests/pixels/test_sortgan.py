@@ -74,6 +74,46 @@ def test_bad_config():
         SortGANRun(SortGANConfig(input="reversed"))
     with pytest.raises(JigsawError, match="gradient clip"):
         SortGANRun(SortGANConfig(grad_clip=-1.0))
+    with pytest.raises(JigsawError, match="EMA decay"):
+        SortGANRun(SortGANConfig(ema=1.0))
+
+
+def test_ema_follows_the_generator_by_its_decay(batch):
+    training = SortGANRun(SortGANConfig(input="sorted", score_weight=100.0, ema=0.9))
+    before = [p.clone() for p in training.ema.parameters()]
+    train_step(
+        training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, seed=0), training.config
+    )
+    training.update_ema()
+    for average, old, weight in zip(training.ema.parameters(), before, training.model.generator.parameters()):
+        assert torch.allclose(average, 0.9 * old + 0.1 * weight)
+        assert not average.requires_grad
+    assert training.solving_generator is training.ema
+
+
+def test_an_ema_run_ships_the_average_and_resumes_exactly(tmp_path, dataset_root, mnist_test):
+    config = lambda epochs: SortGANConfig(input="sorted", score_weight=100.0, lr=1e-3, ema=0.5, epochs=epochs,
+                                          limit=256, validation=50)  # fmt: skip
+    straight = SortGANRun(config(2))
+    train(straight, tmp_path / "a", dataset_root)
+    first = SortGANRun(config(1))
+    train(first, tmp_path / "b", dataset_root)
+    resumed = SortGANRun.load(tmp_path / "b" / "checkpoint.pt")
+    resumed.config.epochs = 2
+    train(resumed, tmp_path / "b", dataset_root)
+    assert resumed.history == straight.history
+    for a, b in ((straight.model, resumed.model), (straight.ema, resumed.ema)):
+        assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+    solver, _ = load_solver(tmp_path / "b" / "checkpoint.pt")  # what `jigsaw solve --model` and export read
+    shipped, average = solver.generator.state_dict(), resumed.ema.state_dict()
+    assert all(torch.equal(shipped[name], average[name]) for name in average)
+    trained = resumed.model.generator.state_dict()
+    assert not all(torch.equal(shipped[name], trained[name]) for name in trained)
+    shuffled, _ = shuffle_pixels(mnist_test[0][:20], seed=1)
+    ours, _ = solver.solve(shuffled, mnist_test[1][:20])
+    theirs, _ = resumed.model.solve(shuffled, mnist_test[1][:20], generator=resumed.ema)
+    assert torch.equal(ours, theirs)
 
 
 @pytest.mark.parametrize("clip", [0.0, 1e-3])

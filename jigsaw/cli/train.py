@@ -250,7 +250,7 @@ def train_sortgan(
     ema: Annotated[
         float,
         typer.Option(
-            help="Solve with a moving average of the generator's weights, decay in [0, 1) per step (0: off); the "
+            help="Solve with a moving average of the generator's weights, decay per step, at least 0 and below 1 (0: off); the "
             "checkpoint's generator is then the average."
         ),
     ] = 0.0,

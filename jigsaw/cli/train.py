@@ -250,8 +250,8 @@ def train_sortgan(
     ema: Annotated[
         float,
         typer.Option(
-            help="Solve with a moving average of the generator's weights, decay per step, at least 0 and below 1 (0: off); the "
-            "checkpoint's generator is then the average."
+            help="Solve with a moving average of the generator's weights: its decay per step, at least 0 and "
+            "below 1 (0: off); the checkpoint's generator is then the average."
         ),
     ] = 0.0,
     limit: LimitOption = None,

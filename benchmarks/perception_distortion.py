@@ -35,6 +35,10 @@ FIGURE = Path(__file__).resolve().parent.parent / "docs" / "perception_distortio
 BUNDLED = "sortgan (bundled)"
 
 
+COLOURS = ["tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:cyan", "tab:olive", "tab:pink", "tab:brown"]
+MARKERS = ["D", "o", "s", "^", "v"]
+
+
 def draw(rows: list[dict], out: Path = FIGURE) -> Path:
     """One panel per dataset: PSNR (x) against Fréchet distance (y) of every solver in ``rows``."""
     import matplotlib
@@ -52,23 +56,21 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
         )
         for r in knn:
             axis.annotate(r["solver"][4:], (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(4, 4))
-        others = iter(["tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:cyan", "tab:olive", "tab:pink"])
+        # every other model gets a colour and marker of its own and a number beside its point (names would overlap)
+        styles = iter(zip(COLOURS * 2, MARKERS * 4))
+        number = 0
         for r in mine:
             if r["solver"] == "class-mean":
                 axis.plot(r["PSNR dB"], r["Fréchet"], "s", color="black", label="class mean")
             elif r["solver"].startswith("sortgan"):
-                bundled = r["solver"] == BUNDLED
-                axis.plot(
-                    r["PSNR dB"],
-                    r["Fréchet"],
-                    "*" if bundled else "D",
-                    markersize=14 if bundled else 7,
-                    color="tab:red" if bundled else next(others, "tab:blue"),
-                    label=r["solver"],
-                )
-                if not bundled:
-                    name = r["solver"].removeprefix("sortgan ")
-                    axis.annotate(name, (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(5, -10))
+                if r["solver"] == BUNDLED:
+                    axis.plot(r["PSNR dB"], r["Fréchet"], "*", markersize=14, color="tab:red", label=r["solver"])
+                    continue
+                number += 1
+                colour, marker = next(styles)
+                name = f"#{number} {r['solver'].removeprefix('sortgan ')}"
+                axis.plot(r["PSNR dB"], r["Fréchet"], marker, markersize=7, color=colour, label=name)
+                axis.annotate(f"#{number}", (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(5, -10))
         axis.set(title=dataset, xlabel="PSNR (dB), higher is closer", ylabel="Fréchet distance, lower is more real")
         axis.set_yscale("log")
         axis.grid(True, alpha=0.3)

@@ -254,9 +254,8 @@ class SortGANRun:
     def update_ema(self) -> None:
         """``ema = decay * ema + (1 - decay) * weights``, after each generator step."""
         if self.ema is not None:
-            averages: list[Tensor] = list(self.ema.parameters())
-            weights: list[Tensor] = list(self.model.generator.parameters())
-            torch._foreach_lerp_(averages, weights, 1.0 - self.config.ema)
+            for average, weight in zip(self.ema.parameters(), self.model.generator.parameters()):
+                average.lerp_(weight, 1.0 - self.config.ema)
 
     @property
     def solving_generator(self) -> nn.Module:

@@ -13,7 +13,7 @@ Beyond the thesis (options; the thesis setting is the default): ``input="sorted"
 ascending order (a random shuffle's order is pure noise, only the values carry information), and ``score_weight``
 adds the MSE between the generator's raw output and the image: the straight-through gradient of a sort is weak, a
 direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="conv"`` judges with
-:class:`ConvDiscriminator` instead of the MLP.
+:class:`ConvDiscriminator` instead of the MLP; ``ema`` solves with a moving average of the generator's weights.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ class mean, and every sortGAN model (the bundled one marked; more with ``--sortg
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from functools import partial
 from pathlib import Path
@@ -57,7 +58,7 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
         for r in knn:
             axis.annotate(r["solver"][4:], (r["PSNR dB"], r["Fréchet"]), textcoords="offset points", xytext=(4, 4))
         # every other model gets a colour and marker of its own and a number beside its point (names would overlap)
-        styles = iter(zip(COLOURS * 2, MARKERS * 4))
+        styles = zip(itertools.cycle(COLOURS), itertools.cycle(MARKERS))  # 8 x 5: 40 pairs before one repeats
         number = 0
         for r in mine:
             if r["solver"] == "class-mean":

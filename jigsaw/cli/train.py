@@ -64,6 +64,7 @@ def train_classifier(
     """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
     from jigsaw.datasets import steps_per_epoch
     from jigsaw.files import check_writable
+    from jigsaw.models import LeNet5
     from jigsaw.pixels.judges import save_classifier
     from jigsaw.pixels.judges import train_classifier as train
 
@@ -72,7 +73,7 @@ def train_classifier(
     with processes_on(device) as (where, processes):
         steps = steps_per_epoch(dataset.value, limit, 128, processes.world_size) * epochs
         with Bar(f"LeNet5 on {dataset.value}", steps, describe, visible=processes.is_main) as bar:
-            model, history = train(dataset.value, epochs, seed, lr, 128, data_dir, limit, bar, where, processes)
+            model, history = train(LeNet5, dataset.value, epochs, seed, lr, 128, data_dir, limit, bar, where, processes)
         if processes.is_main:
             save_classifier(out, model, dataset.value, seed, history)
             say(f"test accuracy {history[-1]['test_accuracy']:.4f} -> {out}")

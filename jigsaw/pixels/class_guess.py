@@ -11,15 +11,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import torch
 from torch import Tensor, nn
 
 from jigsaw.checkpoint import load_checkpoint, load_state, require, save_checkpoint
-from jigsaw.datasets import load_dataset
 from jigsaw.models import mlp
+from jigsaw.pixels.judges import train_classifier
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import command_line
-from jigsaw.training import Split, fit
 
 KIND = "class-guess"
 PIXELS, CLASSES, HIDDEN = 28 * 28, 10, 256
@@ -40,22 +38,8 @@ class MultisetClassifier(nn.Module):
 def train_class_guesser(
     dataset: str, epochs: int, seed: int, data_root=None, progress: Progress = SILENT
 ) -> tuple[MultisetClassifier, list[dict]]:
-    """Train with Adam on a dataset's training split (test accuracy logged per epoch)."""
-    train_images, train_labels = load_dataset(dataset, train=True, root=data_root)
-    test_images, test_labels = load_dataset(dataset, train=False, root=data_root)
-    torch.manual_seed(seed)
-    model = MultisetClassifier()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    history = fit(
-        model,
-        optimizer,
-        Split(train_images, train_labels),
-        Split(test_images, test_labels),
-        epochs,
-        seed,
-        progress=progress,
-    )
-    return model, history
+    """Train with Adam on a dataset's training split (test accuracy logged per epoch), as the judges are trained."""
+    return train_classifier(MultisetClassifier, dataset, epochs, seed, data_root=data_root, progress=progress)
 
 
 def save_class_guesser(path, model: MultisetClassifier, dataset: str, seed: int, history: list[dict]) -> Path:

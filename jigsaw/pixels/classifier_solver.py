@@ -221,7 +221,7 @@ def train_solver_nets(
     """Train and save the bag of three LeNet5s and the prototype discriminator into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     progress.advance("LeNet5")
-    base, history = train_classifier(dataset, epochs, seed, data_root=data_root, limit=limit, device=device)
+    base, history = train_classifier(LeNet5, dataset, epochs, seed, data_root=data_root, limit=limit, device=device)
     save_classifier(out / BAG_FILES[0], base, dataset, seed, history)
     for k, name in enumerate(BAG_FILES[1:], start=1):
         progress.advance(f"bag member {k} (input layer only)")

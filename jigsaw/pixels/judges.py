@@ -6,10 +6,13 @@ recovered images, Fréchet features). It is never one of a solver's own networks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import torch
+from torch import nn
 
 from jigsaw.checkpoint import load_checkpoint, load_state, save_checkpoint
 from jigsaw.datasets import load_dataset
@@ -23,7 +26,11 @@ KIND = "classifier"
 JUDGE_SEED = 1234
 
 
+M = TypeVar("M", bound=nn.Module)
+
+
 def train_classifier(
+    network: Callable[[], M],
     dataset: str,
     epochs: int,
     seed: int,
@@ -34,15 +41,16 @@ def train_classifier(
     progress: Progress = SILENT,
     device: torch.device | str = "cpu",
     processes: Processes = SINGLE,
-) -> tuple[LeNet5, list]:
-    """Train a LeNet5 with Adam on a dataset's training split; test accuracy is logged per epoch. Under ``torchrun``
-    (``processes``) the model is DDP-wrapped and each process trains its shard of every epoch."""
+) -> tuple[M, list]:
+    """Train the classifier ``network()`` builds (after seeding; LeNet5 for the judges) with Adam on a dataset's
+    training split; test accuracy is logged per epoch. Under ``torchrun`` (``processes``) the model is DDP-wrapped
+    and each process trains its shard of every epoch."""
     train_images, train_labels = load_dataset(dataset, train=True, root=data_root)
     test_images, test_labels = load_dataset(dataset, train=False, root=data_root)
     if limit is not None:
         train_images, train_labels = train_images[:limit], train_labels[:limit]
     torch.manual_seed(seed)
-    model = LeNet5().to(device)
+    model = network().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = fit(
         wrap(model, torch.device(device), processes),

@@ -220,6 +220,11 @@ class GanDiscriminator(str, Enum):
     conv = "conv"
 
 
+class GanGenerator(str, Enum):
+    mlp = "mlp"
+    conv = "conv"
+
+
 @command(
     train_app,
     "sortgan",
@@ -245,6 +250,13 @@ def train_sortgan(
         GanDiscriminator,
         typer.Option(help="mlp on the image and the one-hot label (thesis), or conv with a projection of the label."),
     ] = GanDiscriminator.mlp,
+    generator: Annotated[
+        GanGenerator,
+        typer.Option(
+            help="mlp from the pixel values and the label to 784 scores (thesis), or conv: a 7x7 map drawn up "
+            "by transposed convolutions."
+        ),
+    ] = GanGenerator.mlp,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
     grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,

@@ -13,7 +13,8 @@ Beyond the thesis (options; the thesis setting is the default): ``input="sorted"
 ascending order (a random shuffle's order is pure noise, only the values carry information), and ``score_weight``
 adds the MSE between the generator's raw output and the image: the straight-through gradient of a sort is weak, a
 direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="conv"`` judges with
-:class:`ConvDiscriminator` instead of the MLP; ``ema`` solves with a moving average of the generator's weights.
+:class:`ConvDiscriminator` instead of the MLP, ``generator="conv"`` draws with :class:`ConvGenerator`; ``ema``
+solves with a moving average of the generator's weights.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ TITLES = ("original", "shuffled", "sortGAN")
 PIXELS, CLASSES = 28 * 28, 10
 INPUTS = ("shuffled", "sorted")
 DISCRIMINATORS = ("mlp", "conv")
+GENERATORS = ("mlp", "conv")
 FUSED_ADAM = True  # one kernel per parameter on CPU: about 2x faster optimizer steps than the default here
 
 
@@ -57,6 +59,7 @@ class SortGANConfig:
     score_weight: float = 0.0  # beyond the thesis: also regress the generator's raw output onto the image
     adversarial_weight: float = 1.0  # weight of the generator's BCE term (the thesis weighs it 1)
     discriminator: str = "mlp"  # "conv": convolutional, the label by projection (beyond the thesis)
+    generator: str = "mlp"  # "conv": scores drawn by transposed convolutions from a 7x7 map (beyond the thesis)
     lr: float = 2e-3
     betas: tuple[float, float] = (0.5, 0.999)
     label_smoothing: float = 0.0  # real targets become 1 - label_smoothing for the discriminator
@@ -79,6 +82,8 @@ class SortGANConfig:
             raise JigsawError(
                 f"unknown discriminator {self.discriminator!r}; choose one of {', '.join(DISCRIMINATORS)}"
             )
+        if self.generator not in GENERATORS:
+            raise JigsawError(f"unknown generator {self.generator!r}; choose one of {', '.join(GENERATORS)}")
         if not 0.0 <= self.label_smoothing < 0.5:
             raise JigsawError("label smoothing must be in [0, 0.5)")
         if self.grad_clip < 0:
@@ -113,14 +118,40 @@ class ConvDiscriminator(nn.Module):
         return self.out(h).squeeze(1) + (self.embed(labels) * h).sum(1)
 
 
-class SortGAN(nn.Module):
-    """Generator (784 + 10 -> 128 -> 256 -> 512 -> 1024 -> 784) and discriminator (784 + 10 -> 512 x3 -> 1, or
-    :class:`ConvDiscriminator`)."""
+class ConvGenerator(nn.Module):
+    """Scores ``(B, 784)`` from pixel values and one-hot label ``(B, 794)``: two linear layers to a 64-channel 7x7
+    map, then two transposed 4x4 convolutions (7 -> 14 -> 28 pixels) and a 3x3 one to one channel. Neighbouring
+    positions share filters, so the order it draws has strokes' local structure, which the MLP must learn position
+    by position."""
 
-    def __init__(self, input: str = "shuffled", discriminator: str = "mlp"):
+    def __init__(self, hidden: int = 512) -> None:
+        super().__init__()
+        self.project = mlp([PIXELS + CLASSES, hidden, 64 * 7 * 7])
+        self.draw = nn.Sequential(
+            nn.LeakyReLU(0.2),
+            nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(16, 1, 3, padding=1),
+            nn.Flatten(),
+        )
+
+    def forward(self, values_and_label: Tensor) -> Tensor:
+        return self.draw(self.project(values_and_label))
+
+
+class SortGAN(nn.Module):
+    """Generator (784 + 10 -> 128 -> 256 -> 512 -> 1024 -> 784, or :class:`ConvGenerator`) and discriminator
+    (784 + 10 -> 512 x3 -> 1, or :class:`ConvDiscriminator`)."""
+
+    def __init__(self, input: str = "shuffled", discriminator: str = "mlp", generator: str = "mlp"):
         super().__init__()
         self.input = input
-        self.generator = mlp([PIXELS + CLASSES, 128, 256, 512, 1024, PIXELS])
+        self.generator = (
+            ConvGenerator() if generator == "conv" else mlp([PIXELS + CLASSES, 128, 256, 512, 1024, PIXELS])
+        )
         self.conv_discriminator = discriminator == "conv"
         self.discriminator = (
             ConvDiscriminator() if self.conv_discriminator else mlp([PIXELS + CLASSES, 512, 512, 512, 1])
@@ -242,7 +273,7 @@ class SortGANRun:
         self.config = config.validate()
         torch.manual_seed(config.seed)
         # initialised on the CPU: the same weights on any device
-        self.model = SortGAN(config.input, config.discriminator).to(device)
+        self.model = SortGAN(config.input, config.discriminator, config.generator).to(device)
         self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
@@ -376,7 +407,8 @@ def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict
     guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate()
-    model = load_state(SortGAN(config.input, config.discriminator), dequantize(payload["state_dict"], path), path)
+    model = SortGAN(config.input, config.discriminator, config.generator)
+    model = load_state(model, dequantize(payload["state_dict"], path), path)
     guesser = bundled_guesser(config.dataset)
     if guesser is not None:
         guesser.to(device)

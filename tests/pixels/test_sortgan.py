@@ -18,6 +18,7 @@ def batch(mnist_test):
         {},
         {"input": "sorted", "score_weight": 1.0, "label_smoothing": 0.1},
         {"input": "sorted", "discriminator": "conv"},
+        {"input": "sorted", "discriminator": "conv", "generator": "conv", "score_weight": 100.0},
     ],
 )
 def test_one_step_changes_both_networks(batch, overrides):
@@ -163,3 +164,38 @@ def test_a_conv_discriminator_sees_the_label_and_survives_export(tmp_path, mnist
 def test_an_unknown_discriminator_is_refused():
     with pytest.raises(JigsawError, match="unknown discriminator 'gru'"):
         SortGANConfig(discriminator="gru").validate()
+    with pytest.raises(JigsawError, match="unknown generator 'gru'"):
+        SortGANConfig(generator="gru").validate()
+
+
+def test_a_conv_generator_draws_every_position_and_survives_export(tmp_path, mnist_test):
+    from jigsaw.pixels.sortgan import ConvGenerator
+
+    torch.manual_seed(0)
+    drawer = ConvGenerator()
+    values = torch.rand(4, 794)
+    scores = drawer(values)
+    scores.sum().backward()
+    assert scores.shape == (4, 784) and torch.isfinite(scores).all()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in drawer.parameters())  # every layer is used
+    training = SortGANRun(SortGANConfig(input="sorted", generator="conv", ema=0.9))
+    training.save(tmp_path / "checkpoint.pt")
+    resumed = SortGANRun.load(tmp_path / "checkpoint.pt")
+    assert isinstance(resumed.model.generator, ConvGenerator) and resumed.config.generator == "conv"
+    solver, config = load_solver(export_solver(tmp_path / "checkpoint.pt", tmp_path / "small.pt"))
+    assert isinstance(solver.generator, ConvGenerator) and config["generator"] == "conv"
+    shuffled, labels = shuffle_pixels(mnist_test[0][:5], seed=2)[0], mnist_test[1][:5]
+    recovered, _ = solver.solve(shuffled, labels)
+    exact, _ = training.model.solve(shuffled, labels)
+    assert is_permutation_of(recovered, shuffled)
+    assert (recovered - exact).abs().gt(0).float().mean() < 0.1  # int8 weights barely move the order
+
+
+def test_a_checkpoint_from_before_the_generator_option_loads_with_the_mlp(tmp_path):
+    training = SortGANRun(SortGANConfig(input="sorted"))
+    training.save(tmp_path / "checkpoint.pt")
+    payload = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    del payload["config"]["generator"]
+    torch.save(payload, tmp_path / "old.pt")
+    solver, _ = load_solver(tmp_path / "old.pt")
+    assert isinstance(solver.generator, torch.nn.Sequential)  # the MLP

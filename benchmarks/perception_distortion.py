@@ -1,6 +1,7 @@
 """Sharp or close, pick one: PSNR against Fréchet distance for the knn baseline at every k, and the bundled sortGAN.
 
-    python benchmarks/perception_distortion.py [--limit N] [--sortgan NAME=CHECKPOINT ...]
+    python benchmarks/perception_distortion.py [--limit N] [--family runs/sortgan-family]
+        [--sortgan DATASET:NAME=CHECKPOINT ...]
     python benchmarks/perception_distortion.py --redraw     # the figure again from results/perception_distortion.json
 
 Full test sets (shuffled with seed 0), measured by the evaluation harness exactly as `jigsaw evaluate` does. ``knn-1``
@@ -12,8 +13,9 @@ curve: the ``dominated by`` column names the baselines (knn-k, class mean) that 
 realistic (lower Fréchet distance) than the row; ``-`` where none is.
 
 The figure ``docs/perception_distortion.png`` draws the plane per dataset: the knn curve (k = 1 ... 200), the
-class mean, and every sortGAN model (the bundled one marked; more with ``--sortgan``). Lower right is better: closer
-(higher PSNR) and more realistic (lower Fréchet distance).
+class mean, and every sortGAN model (the bundled one marked; more with ``--sortgan``, and with ``--family DIR``
+the last epoch of every run folder in ``DIR``, named by its folder: ``mnist-conv-adv-0.1`` is MNIST's
+``conv-adv-0.1``). Lower right is better: closer (higher PSNR) and more realistic (lower Fréchet distance).
 """
 
 from __future__ import annotations
@@ -84,18 +86,30 @@ def draw(rows: list[dict], out: Path = FIGURE) -> Path:
     return out
 
 
+def family_models(folder: Path) -> dict[str, str]:
+    """``{"DATASET:NAME": checkpoint}`` for every run folder ``DATASET-NAME`` in ``folder`` that has a checkpoint."""
+    models = {}
+    for run in sorted(folder.iterdir()):
+        dataset = "fashion-mnist" if run.name.startswith("fashion-mnist-") else "mnist"
+        if (run / "checkpoint.pt").is_file() and run.name.startswith(dataset + "-"):
+            models[f"{dataset}:{run.name.removeprefix(dataset + '-')}"] = str(run / "checkpoint.pt")
+    return models
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N test images (default: all 10,000)")
     parser.add_argument(
         "--sortgan", nargs="*", default=[], metavar="NAME=CHECKPOINT", help="more sortGAN models for the plane"
     )
+    parser.add_argument("--family", type=Path, default=None, help="folder of sortGAN run folders to add")
     parser.add_argument("--redraw", action="store_true", help="draw the figure from the last results JSON only")
     args = parser.parse_args()
     if args.redraw:
         draw(json.loads((RESULTS / "perception_distortion.json").read_text())["rows"])
         return
     extra = dict(item.split("=", 1) for item in args.sortgan)
+    extra.update(family_models(args.family) if args.family else {})
     rows = []
     for dataset in ("mnist", "fashion-mnist"):
         reference = baselines.Reference.from_training_set(*load_dataset(dataset, train=True))

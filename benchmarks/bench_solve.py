@@ -29,7 +29,10 @@ def main() -> None:
     images, labels = images[: args.images], labels[: args.images]
     shuffled, _ = shuffle_pixels(images, seed=0)
     rows = []
-    for name, given, count in (("labels given", labels, len(labels)), ("labels guessed (10 classes)", None, 1000)):
+    for name, given, count in (
+        ("labels given", labels, len(labels)),
+        ("labels guessed (bundled class guesser)", None, 1000),
+    ):
         model.solve(shuffled[:100], None if given is None else given[:100])  # warm-up
         start = time.perf_counter()
         model.solve(shuffled[:count], None if given is None else given[:count])

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A family of sortGAN models along the adversarial weight (issue 22): the bundled recipe (sorted input, score
 # regression 100, lr 1e-3, gradient clip 1, seed 0) with --adversarial-weight W, EPOCHS epochs each, one thread.
-#   [DISCRIMINATOR=conv] [GENERATOR=conv] [SCORE_WEIGHT=S] [EMA=D] scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
+#   [DISCRIMINATOR=conv] [GENERATOR=conv] [SPECTRAL=1] [SCORE_WEIGHT=S] [EMA=D] scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
 #   (default: mnist 10 0.1 0.3 1.0, the MLP generator and discriminator, score weight 100, no moving average)
-# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-score-S][-ema]-adv-W (resumed when there); then, for the plane:
+# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-sn][-score-S][-ema]-adv-W (resumed when there); then, for the plane:
 #   python benchmarks/perception_distortion.py --sortgan mnist:adv-0.1=runs/sortgan-family/mnist-adv-0.1/checkpoint.pt ...  (the last epoch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +13,14 @@ shift $(( $# > 2 ? 2 : $# ))
 weights=${*:-0.1 0.3 1.0}
 discriminator=${DISCRIMINATOR:-mlp}
 generator=${GENERATOR:-mlp}
+spectral=$([ "${SPECTRAL:-0}" = 1 ] && echo --spectral-norm || true)
 score=${SCORE_WEIGHT:-100}
 ema=${EMA:-0}
-kind=$([ "$discriminator" = mlp ] && echo "" || echo "-$discriminator")$([ "$generator" = mlp ] && echo "" || echo "-${generator}gen")$([ "$score" = 100 ] && echo "" || echo "-score-$score")$([ "$ema" = 0 ] && echo "" || echo "-ema")
+kind=$([ "$discriminator" = mlp ] && echo "" || echo "-$discriminator")$([ "$generator" = mlp ] && echo "" || echo "-${generator}gen")$([ -z "$spectral" ] && echo "" || echo "-sn")$([ "$score" = 100 ] && echo "" || echo "-score-$score")$([ "$ema" = 0 ] && echo "" || echo "-ema")
 for weight in $weights; do
   out="runs/sortgan-family/$dataset$kind-adv-$weight"
   resume=$([ -e "$out/checkpoint.pt" ] && echo --resume || true)
   .venv/bin/jigsaw train --threads 1 sortgan --dataset "$dataset" --epochs "$epochs" --seed 0 --input sorted \
     --score-weight "$score" --adversarial-weight "$weight" --lr 1e-3 --grad-clip 1 --discriminator "$discriminator" \
-    --generator "$generator" --ema "$ema" --data-dir data --out "$out" $resume
+    --generator "$generator" --ema "$ema" $spectral --data-dir data --out "$out" $resume
 done

@@ -257,6 +257,14 @@ def train_sortgan(
             "by transposed convolutions."
         ),
     ] = GanGenerator.mlp,
+    spectral_norm: Annotated[
+        bool,
+        typer.Option(
+            "--spectral-norm",
+            metavar="",
+            help="Hold every discriminator layer's largest singular value at 1 (spectral normalisation).",
+        ),
+    ] = False,
     lr: Annotated[float, typer.Option(help="Adam learning rate of both networks.")] = 2e-3,
     label_smoothing: Annotated[float, typer.Option(help="Discriminator's real target is 1 - this.")] = 0.0,
     grad_clip: Annotated[float, typer.Option(help="Clip the generator's gradient norm to this (0: off).")] = 0.0,

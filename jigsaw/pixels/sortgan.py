@@ -14,7 +14,7 @@ ascending order (a random shuffle's order is pure noise, only the values carry i
 adds the MSE between the generator's raw output and the image: the straight-through gradient of a sort is weak, a
 direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="conv"`` judges with
 :class:`ConvDiscriminator` instead of the MLP, ``generator="conv"`` draws with :class:`ConvGenerator`; ``ema``
-solves with a moving average of the generator's weights.
+solves with a moving average of the generator's weights; ``spectral_norm`` normalises the discriminator's layers.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class SortGANConfig:
     adversarial_weight: float = 1.0  # weight of the generator's BCE term (the thesis weighs it 1)
     discriminator: str = "mlp"  # "conv": convolutional, the label by projection (beyond the thesis)
     generator: str = "mlp"  # "conv": scores drawn by transposed convolutions from a 7x7 map (beyond the thesis)
+    spectral_norm: bool = False  # beyond the thesis: every layer of the discriminator spectrally normalised
     lr: float = 2e-3
     betas: tuple[float, float] = (0.5, 0.999)
     label_smoothing: float = 0.0  # real targets become 1 - label_smoothing for the discriminator
@@ -146,7 +147,9 @@ class SortGAN(nn.Module):
     """Generator (784 + 10 -> 128 -> 256 -> 512 -> 1024 -> 784, or :class:`ConvGenerator`) and discriminator
     (784 + 10 -> 512 x3 -> 1, or :class:`ConvDiscriminator`)."""
 
-    def __init__(self, input: str = "shuffled", discriminator: str = "mlp", generator: str = "mlp"):
+    def __init__(
+        self, input: str = "shuffled", discriminator: str = "mlp", generator: str = "mlp", spectral_norm: bool = False
+    ):
         super().__init__()
         self.input = input
         self.generator = (
@@ -156,6 +159,10 @@ class SortGAN(nn.Module):
         self.discriminator = (
             ConvDiscriminator() if self.conv_discriminator else mlp([PIXELS + CLASSES, 512, 512, 512, 1])
         )
+        if spectral_norm:  # each layer's largest singular value held at 1 (Miyato et al., 2018): a smoother critic
+            for layer in self.discriminator.modules():
+                if isinstance(layer, (nn.Linear, nn.Conv2d, nn.Embedding)):
+                    nn.utils.parametrizations.spectral_norm(layer)
         # classes of flat images (B, 784) when none are given; set by load_solver (not a submodule: not saved)
         self.guess_classes: Callable[[Tensor], Tensor] | None = None
 
@@ -273,7 +280,7 @@ class SortGANRun:
         self.config = config.validate()
         torch.manual_seed(config.seed)
         # initialised on the CPU: the same weights on any device
-        self.model = SortGAN(config.input, config.discriminator, config.generator).to(device)
+        self.model = SortGAN(config.input, config.discriminator, config.generator, config.spectral_norm).to(device)
         self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
@@ -407,7 +414,7 @@ def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict
     guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate()
-    model = SortGAN(config.input, config.discriminator, config.generator)
+    model = SortGAN(config.input, config.discriminator, config.generator, config.spectral_norm)
     model = load_state(model, dequantize(payload["state_dict"], path), path)
     guesser = bundled_guesser(config.dataset)
     if guesser is not None:

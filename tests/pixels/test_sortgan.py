@@ -19,6 +19,7 @@ def batch(mnist_test):
         {"input": "sorted", "score_weight": 1.0, "label_smoothing": 0.1},
         {"input": "sorted", "discriminator": "conv"},
         {"input": "sorted", "discriminator": "conv", "generator": "conv", "score_weight": 100.0},
+        {"input": "sorted", "discriminator": "conv", "spectral_norm": True},
     ],
 )
 def test_one_step_changes_both_networks(batch, overrides):
@@ -199,3 +200,26 @@ def test_a_checkpoint_from_before_the_generator_option_loads_with_the_mlp(tmp_pa
     torch.save(payload, tmp_path / "old.pt")
     solver, _ = load_solver(tmp_path / "old.pt")
     assert isinstance(solver.generator, torch.nn.Sequential)  # the MLP
+
+
+@pytest.mark.parametrize("discriminator", ["mlp", "conv"])
+def test_spectral_norm_holds_each_critic_layer_at_one_and_survives_export(tmp_path, batch, discriminator):
+    from torch.nn.utils.parametrize import is_parametrized
+
+    training = SortGANRun(SortGANConfig(input="sorted", discriminator=discriminator, spectral_norm=True))
+    for _ in range(3):  # the power iteration sharpens its estimate with every training forward pass
+        train_step(
+            training.model, training.opt_g, training.opt_d, *batch, random_permutations(64, 784, 0), training.config
+        )
+    layers = [m for m in training.model.discriminator.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    assert layers and all(is_parametrized(m, "weight") for m in layers)
+    training.model.eval().requires_grad_(False)
+    for layer in layers:
+        assert float(torch.linalg.matrix_norm(layer.weight.flatten(1), ord=2)) == pytest.approx(1.0, abs=0.1)
+    training.save(tmp_path / "checkpoint.pt")
+    resumed = SortGANRun.load(tmp_path / "checkpoint.pt")
+    resumed.model.eval()  # in training mode every forward pass would take another power-iteration step
+    with torch.no_grad():
+        assert torch.equal(resumed.model.realism(*batch), training.model.realism(*batch))
+    solver, config = load_solver(export_solver(tmp_path / "checkpoint.pt", tmp_path / "small.pt"))
+    assert config["spectral_norm"] and torch.allclose(solver.realism(*batch), training.model.realism(*batch), atol=0.05)

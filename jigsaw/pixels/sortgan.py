@@ -122,8 +122,8 @@ class ConvDiscriminator(nn.Module):
 class ConvGenerator(nn.Module):
     """Scores ``(B, 784)`` from pixel values and one-hot label ``(B, 794)``: two linear layers to a 64-channel 7x7
     map, then two transposed 4x4 convolutions (7 -> 14 -> 28 pixels) and a 3x3 one to one channel. Neighbouring
-    positions share filters, so the order it draws has strokes' local structure, which the MLP must learn position
-    by position."""
+    positions share filters: a spatial prior the MLP does not have (what it does to realism: the README's sortGAN
+    families)."""
 
     def __init__(self, hidden: int = 512) -> None:
         super().__init__()

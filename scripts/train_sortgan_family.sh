@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A family of sortGAN models along the adversarial weight (issue 22): the bundled recipe (sorted input, score
 # regression 100, lr 1e-3, gradient clip 1, seed 0) with --adversarial-weight W, EPOCHS epochs each, one thread.
-#   [DISCRIMINATOR=conv] [GENERATOR=conv] [SPECTRAL=1] [SCORE_WEIGHT=S] [EMA=D] scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
+#   [DISCRIMINATOR=conv] [GENERATOR=conv] [SPECTRAL=1] [SCORE_WEIGHT=S] [EMA=D]
+#     scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
 #   (default: mnist 10 0.1 0.3 1.0, the MLP generator and discriminator, score weight 100, no moving average)
-# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-sn][-score-S][-ema]-adv-W (resumed when there); then, for the plane:
-#   python benchmarks/perception_distortion.py --sortgan mnist:adv-0.1=runs/sortgan-family/mnist-adv-0.1/checkpoint.pt ...  (the last epoch)
+# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-sn][-score-S][-ema]-adv-W (resumed when there); then, for
+# the plane (every run's last epoch):
+#   python benchmarks/perception_distortion.py --family runs/sortgan-family
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:-mnist}

@@ -215,12 +215,9 @@ class GanInput(str, Enum):
     sorted = "sorted"
 
 
-class GanDiscriminator(str, Enum):
-    mlp = "mlp"
-    conv = "conv"
+class GanNetwork(str, Enum):
+    """What sortGAN's generator and discriminator can each be."""
 
-
-class GanGenerator(str, Enum):
     mlp = "mlp"
     conv = "conv"
 
@@ -247,16 +244,16 @@ def train_sortgan(
     ] = 0.0,
     adversarial_weight: Annotated[float, typer.Option(help="Weight of the generator's BCE term.")] = 1.0,
     discriminator: Annotated[
-        GanDiscriminator,
+        GanNetwork,
         typer.Option(help="mlp on the image and the one-hot label (thesis), or conv with a projection of the label."),
-    ] = GanDiscriminator.mlp,
+    ] = GanNetwork.mlp,
     generator: Annotated[
-        GanGenerator,
+        GanNetwork,
         typer.Option(
             help="mlp from the pixel values and the label to 784 scores (thesis), or conv: a 7x7 map drawn up "
             "by transposed convolutions."
         ),
-    ] = GanGenerator.mlp,
+    ] = GanNetwork.mlp,
     spectral_norm: Annotated[
         bool,
         typer.Option(

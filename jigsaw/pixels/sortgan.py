@@ -166,6 +166,11 @@ class SortGAN(nn.Module):
         # classes of flat images (B, 784) when none are given; set by load_solver (not a submodule: not saved)
         self.guess_classes: Callable[[Tensor], Tensor] | None = None
 
+    @classmethod
+    def from_config(cls, config: SortGANConfig) -> SortGAN:
+        """The untrained networks ``config`` describes (seed first for reproducible weights)."""
+        return cls(config.input, config.discriminator, config.generator, config.spectral_norm)
+
     @staticmethod
     def _with_label(flat: Tensor, labels: Tensor) -> Tensor:
         return torch.cat([flat, F.one_hot(labels, CLASSES).to(flat.dtype)], dim=1)
@@ -280,7 +285,7 @@ class SortGANRun:
         self.config = config.validate()
         torch.manual_seed(config.seed)
         # initialised on the CPU: the same weights on any device
-        self.model = SortGAN(config.input, config.discriminator, config.generator, config.spectral_norm).to(device)
+        self.model = SortGAN.from_config(config).to(device)
         self.world_size = 1  # processes that train it (set by RunFolder.start)
         adam = lambda module: torch.optim.Adam(module.parameters(), lr=config.lr, betas=config.betas, fused=FUSED_ADAM)
         self.opt_g, self.opt_d = adam(self.model.generator), adam(self.model.discriminator)
@@ -414,8 +419,7 @@ def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict
     guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate()
-    model = SortGAN(config.input, config.discriminator, config.generator, config.spectral_norm)
-    model = load_state(model, dequantize(payload["state_dict"], path), path)
+    model = load_state(SortGAN.from_config(config), dequantize(payload["state_dict"], path), path)
     guesser = bundled_guesser(config.dataset)
     if guesser is not None:
         guesser.to(device)

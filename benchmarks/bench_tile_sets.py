@@ -1,7 +1,7 @@
 """The tile solver on the literature's standard square-jigsaw sets: direct, neighbour, perfect, seconds, memory.
 
     python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/mit-432 [--tile 28] [--seed 0] [--jpeg 90]
-        [--rotations]
+        [--rotations] [--near 2]
 
 Each image (used at its own size, centre-cropped to a multiple of the tile size) is shuffled with its own seed
 (``--seed`` + its index in name order) and solved with known orientation, as the published solvers were measured.
@@ -9,7 +9,9 @@ With ``--jpeg Q`` each shuffled puzzle is first saved as a JPEG of quality Q and
 puzzle as JPEG gets). With ``--rotations`` every tile is also turned at random and the puzzle solved with turns
 (accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). ``--large`` solves with
 the candidate lists the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.tiles.large`). Perfect: every tile in its
-own cell (and upright). Peak memory is this process's maximum resident set so far.
+own cell (and upright). With ``--near L`` (known orientation only) two more columns count a tile as in place when
+every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.metrics.nearly_direct_accuracy`).
+Peak memory is this process's maximum resident set so far.
 """
 
 from __future__ import annotations
@@ -18,10 +20,23 @@ import argparse
 import resource
 from pathlib import Path
 
+import torch
+from torch import Tensor
+
 from common import report
-from jigsaw.files import read_image_folder
+from jigsaw.files import crop_to_multiple, read_image_folder
 from jigsaw.tiles import solver
 from jigsaw.tiles.evaluate import evaluate_tiles
+from jigsaw.tiles.grid import cut
+from jigsaw.tiles.metrics import nearly_direct_accuracy
+
+
+def nearly(image: Tensor, result: dict, tile: int, levels: float) -> dict:
+    """The ``--near`` columns of one solved image."""
+    image = crop_to_multiple(image, tile, tile)
+    originals = cut(image, image.shape[1] // tile, image.shape[2] // tile)
+    direct = nearly_direct_accuracy(torch.tensor(result["arrangement"]), originals, levels)
+    return {"direct ≈ %": 100 * direct, "perfect ≈": int(direct == 1.0)}
 
 
 def main() -> None:
@@ -34,7 +49,10 @@ def main() -> None:
     parser.add_argument(
         "--large", action="store_true", help="solve with the candidate lists used from LARGE_FROM tiles on"
     )
+    parser.add_argument("--near", type=float, default=None, help="also count tiles within this many grey levels")
     args = parser.parse_args()
+    if args.near is not None and args.rotations:
+        parser.error("--near needs known orientation")
     images = read_image_folder(args.set)
     if args.large:
         solver.LARGE_FROM = 1
@@ -53,6 +71,7 @@ def main() -> None:
                 "seconds": result["seconds"],
                 "confidence": result["confidence"],
                 **({"upright": int(result["upright"])} if args.rotations else {}),
+                **(nearly(image, result, args.tile, args.near) if args.near is not None else {}),
                 "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
@@ -68,11 +87,17 @@ def main() -> None:
             "seconds": mean("seconds"),
             "confidence": mean("confidence"),
             **({"upright": sum(r["upright"] for r in rows)} if args.rotations else {}),
+            **(
+                {"direct ≈ %": mean("direct ≈ %"), "perfect ≈": sum(r["perfect ≈"] for r in rows)}
+                if args.near is not None
+                else {}
+            ),
             "peak MiB": max(r["peak MiB"] for r in rows),
         }
     )
     kind = (f"JPEG q{args.jpeg}" if args.jpeg else "PNG") + (" rotated" if args.rotations else "")
     kind += " large" if args.large else ""
+    kind += f" near {args.near:g}" if args.near is not None else ""
     name = f"bench_tile_sets_{args.set.name}_{args.tile}px_{kind.replace(' ', '_')}"
     report(name, f"{args.set.name}, {args.tile}-px tiles, {kind}, seeds {args.seed}+k", rows, list(rows[0]))
 

@@ -35,6 +35,15 @@ def direct_accuracy(arrangement: Tensor) -> float:
     return float((arrangement == torch.arange(len(arrangement))).float().mean())
 
 
+def nearly_direct_accuracy(arrangement: Tensor, tiles: Tensor, levels: float) -> float:
+    """Fraction of cells whose tile is, pixel for pixel, within ``levels`` grey levels (of 255) of the cell's own
+    original tile: :func:`direct_accuracy` with nearly identical tiles (a near-white sky, say) counted as
+    interchangeable, as :func:`without_duplicate_swaps` counts identical ones. ``tiles`` ``(N, C, h, w)`` in [0, 1],
+    row-major. Not how the solver is scored; it shows how much of what is scored wrong no eye could see."""
+    difference = (tiles[arrangement] - tiles).abs().flatten(1).amax(1) * 255
+    return float((difference <= levels + 1e-3).float().mean())
+
+
 def neighbour_accuracy(arrangement: Tensor, rows: int, cols: int) -> float:
     """Fraction of the original image's adjacent pairs (left-right and top-bottom) that are adjacent, in the same
     order, in the arrangement: every tile is judged on each of its sides that has a neighbour."""

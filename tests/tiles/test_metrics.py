@@ -3,6 +3,7 @@ import torch
 
 from jigsaw.tiles.metrics import (
     direct_accuracy,
+    nearly_direct_accuracy,
     neighbour_accuracy,
     neighbours_kept,
     turned_accuracies,
@@ -63,3 +64,14 @@ def test_a_flat_tile_counts_as_upright_in_any_turn():
     tiles = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(2))
     tiles[2] = 0.5
     assert turned_accuracies(torch.arange(4), torch.tensor([0, 0, 3, 0]), 2, 2, tiles)[:2] == (1.0, 1.0)
+
+
+def test_nearly_direct_accuracy_counts_tiles_within_the_tolerance_as_in_place():
+    tiles = torch.zeros(4, 3, 2, 2)
+    tiles[1, 0, 0, 0] = 2 / 255  # tile 1 differs from tile 0 by 2 grey levels in one pixel
+    tiles[2] = 1.0
+    tiles[3] = 0.5
+    swapped = torch.tensor([1, 0, 3, 2])  # 0 and 1 nearly identical, 2 and 3 not
+    assert nearly_direct_accuracy(swapped, tiles, 2) == 0.5
+    assert nearly_direct_accuracy(swapped, tiles, 1) == 0.0
+    assert nearly_direct_accuracy(torch.arange(4), tiles, 0) == 1.0

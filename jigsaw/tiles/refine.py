@@ -24,6 +24,10 @@ MOVES_PER_SHAPE = 512
 """How many of a shape's best swaps a round considers; of those, the ones whose cells do not interfere are made."""
 
 DOUBT = 2
+"""A tile is doubtful when this many of its seams or more join it to a tile that is not its best match on that side
+(both ways): a misplaced tile disagrees on every side, its right neighbours on one. With 1, flat skies, where correct
+seams often disagree, make most tiles doubtful and the first round several times slower (see the CHANGELOG)."""
+
 MIN_GAIN = 1e-4
 """The least fall in total seam cost a swap must bring (seam costs are on the scale of their medians, about 1): below
 it, float32 rounding could swap pixel-identical tiles back and forth."""
@@ -132,9 +136,9 @@ def _footprint(cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
 
 
 def _doubtful_cells(grid: Tensor, best: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
-    """``(R, C)`` bool: cells of the arrangement ``grid`` ``(R, C)`` with a seam whose two tiles are not each other's
-    best match on that side. ``best``: each tile's best right neighbour and best left one, then its best lower and
-    upper one (``argmin`` of the seam tables along each axis)."""
+    """``(R, C)`` bool: cells of the arrangement ``grid`` ``(R, C)`` with :data:`DOUBT` or more seams whose two tiles
+    are not each other's best match on that side. ``best``: each tile's best right neighbour and best left one, then
+    its best lower and upper one (``argmin`` of the seam tables along each axis)."""
     best_right, best_left, best_below, best_above = best
     agree_across = (best_right[grid[:, :-1]] == grid[:, 1:]) & (best_left[grid[:, 1:]] == grid[:, :-1])
     agree_down = (best_below[grid[:-1]] == grid[1:]) & (best_above[grid[1:]] == grid[:-1])
@@ -159,9 +163,9 @@ def refine(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor)
     seam dissimilarity under the tables ``right``, ``down`` ``(N, N)`` (``inf`` on the diagonal, as
     :func:`jigsaw.tiles.seams.dissimilarities` gives them); returns the mended placement.
 
-    Only doubtful tiles move: a block takes part in a swap only where one of its cells has a seam whose two tiles
-    are not each other's best match (:func:`_doubtful_cells`), so a region where every seam agrees is never
-    broken up to patch a wrong one. Each round scores the swaps of two non-touching blocks of each of
+    Only doubtful tiles move: a block takes part in a swap only where it holds a tile whose seams mostly disagree
+    with it (:func:`_doubtful_cells`; for two neighbouring tiles, one of them), so a region where the seams agree is
+    never broken up to patch a wrong one. Each round scores the swaps of two non-touching blocks of each of
     :data:`SHAPES` (one of them, after the first round, next to a swap just made: elsewhere the gains are those of
     the round before), and of two neighbouring tiles; then it makes the best ones whose cells and neighbours do not
     overlap, so each one's gain is still exact when it is made. The total falls in every round; the search stops

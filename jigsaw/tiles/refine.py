@@ -135,19 +135,27 @@ def _footprint(cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
     return {(r + dr, c + dc) for r, c in cells for dr, dc in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))}
 
 
-def _doubtful_cells(grid: Tensor, best: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
+def _doubtful_cells(grid: Tensor, buddy_right: Tensor, buddy_down: Tensor) -> Tensor:
     """``(R, C)`` bool: cells of the arrangement ``grid`` ``(R, C)`` with :data:`DOUBT` or more seams whose two tiles
-    are not each other's best match on that side. ``best``: each tile's best right neighbour and best left one, then
-    its best lower and upper one (``argmin`` of the seam tables along each axis)."""
-    best_right, best_left, best_below, best_above = best
-    agree_across = (best_right[grid[:, :-1]] == grid[:, 1:]) & (best_left[grid[:, 1:]] == grid[:, :-1])
-    agree_down = (best_below[grid[:-1]] == grid[1:]) & (best_above[grid[1:]] == grid[:-1])
+    are not each other's best match on that side (``buddy_right``, ``buddy_down``: the ``(N, N)``
+    :func:`jigsaw.tiles.seams.best_buddies` of the seam tables, as :func:`jigsaw.tiles.solver.buddy_share` reads
+    them)."""
+    disagree_across = ~buddy_right[grid[:, :-1], grid[:, 1:]]
+    disagree_down = ~buddy_down[grid[:-1], grid[1:]]
     disagreeing = torch.zeros(grid.shape)
-    disagreeing[:, :-1] += ~agree_across
-    disagreeing[:, 1:] += ~agree_across
-    disagreeing[:-1] += ~agree_down
-    disagreeing[1:] += ~agree_down
+    disagreeing[:, :-1] += disagree_across
+    disagreeing[:, 1:] += disagree_across
+    disagreeing[:-1] += disagree_down
+    disagreeing[1:] += disagree_down
     return disagreeing >= DOUBT
+
+
+def padded_grid(placement: Tensor, rows: int, cols: int, outside: int) -> Tensor:
+    """The arrangement ``placement`` ``(rows * cols,)`` as a ``(rows + 2, cols + 2)`` grid framed by the tile
+    ``outside`` (the extra tile of :func:`_padded`), so that every cell has four neighbours."""
+    grid = torch.full((rows + 2, cols + 2), outside, dtype=torch.long)
+    grid[1:-1, 1:-1] = placement.view(rows, cols)
+    return grid
 
 
 def _positions_touching(cells: Tensor, height: int, width: int, margin: int) -> Tensor:
@@ -158,10 +166,13 @@ def _positions_touching(cells: Tensor, height: int, width: int, margin: int) -> 
     return grown[0, 0].flatten().nonzero().flatten()
 
 
-def refine(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor) -> Tensor:
+def refine(
+    placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor, buddy_right: Tensor, buddy_down: Tensor
+) -> Tensor:
     """Swap tiles and blocks of tiles of the arrangement ``placement`` ``(rows * cols,)`` while that lowers its total
     seam dissimilarity under the tables ``right``, ``down`` ``(N, N)`` (``inf`` on the diagonal, as
-    :func:`jigsaw.tiles.seams.dissimilarities` gives them); returns the mended placement.
+    :func:`jigsaw.tiles.seams.dissimilarities` gives them; ``buddy_right``, ``buddy_down`` their
+    :func:`jigsaw.tiles.seams.best_buddies`); returns the mended placement.
 
     Only doubtful tiles move: a block takes part in a swap only where it holds a tile whose seams mostly disagree
     with it (:func:`_doubtful_cells`; for two neighbouring tiles, one of them), so a region where the seams agree is
@@ -170,15 +181,12 @@ def refine(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor)
     the round before), and of two neighbouring tiles; then it makes the best ones whose cells and neighbours do not
     overlap, so each one's gain is still exact when it is made. The total falls in every round; the search stops
     when no swap lowers it."""
-    best = (right.argmin(1), right.argmin(0), down.argmin(1), down.argmin(0))
     right, down = _padded(right), _padded(down)
-    outside = len(right) - 1
-    grid = torch.full((rows + 2, cols + 2), outside, dtype=torch.long)
-    grid[1:-1, 1:-1] = placement.view(rows, cols)
+    grid = padded_grid(placement, rows, cols, len(right) - 1)
     tables = (right, down, right.T.contiguous(), down.T.contiguous())
     changed: Tensor | None = None  # cells a swap of the last round changed, or their neighbours
     for _ in range(MAX_ROUNDS):
-        doubtful = _doubtful_cells(grid[1:-1, 1:-1], best)
+        doubtful = _doubtful_cells(grid[1:-1, 1:-1], buddy_right, buddy_down)
         moves: list[tuple[float, list[tuple[int, int]], list[tuple[int, int]]]] = []
         for height, width in SHAPES:
             if height > rows or width > cols:

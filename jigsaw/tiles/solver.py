@@ -485,7 +485,7 @@ def solve_tiles_with_confidence(
     placement = min(arrangements, key=lambda arrangement: seam_dissimilarity(arrangement, rows, cols, right, down))
     confidence = buddy_share(placement, rows, cols, *pairs[2:])
     if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
-        placement = refine(placement, rows, cols, right, down)
+        placement = refine(placement, rows, cols, right, down, *pairs[2:])
         confidence = buddy_share(placement, rows, cols, *pairs[2:])
     if turns:
         placement = turned_solution(placement, rows, cols, upright_turn(placement, rows, cols, tiles))

@@ -4,7 +4,7 @@ import torch
 from jigsaw.tiles import refine as refining
 from jigsaw.tiles.grid import cut, shuffle_tiles
 from jigsaw.tiles.refine import SHAPES, refine
-from jigsaw.tiles.seams import dissimilarities
+from jigsaw.tiles.seams import best_buddies, dissimilarities
 from jigsaw.tiles.solver import seam_dissimilarity, solve_tiles
 
 
@@ -13,6 +13,10 @@ def _random_tables(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     right, down = torch.rand(n, n, generator=generator), torch.rand(n, n, generator=generator)
     eye = torch.eye(n, dtype=torch.bool)
     return right.masked_fill(eye, float("inf")), down.masked_fill(eye, float("inf"))
+
+
+def _refine(placement: torch.Tensor, rows: int, cols: int, right: torch.Tensor, down: torch.Tensor) -> torch.Tensor:
+    return refine(placement, rows, cols, right, down, best_buddies(right), best_buddies(down))
 
 
 def _swapped(placement: torch.Tensor, cols: int, one: list, other: list) -> torch.Tensor:
@@ -27,14 +31,13 @@ def test_every_block_swap_gain_is_the_change_in_total_seam_cost(shape):
     rows, cols, (height, width) = 5, 6, shape
     right, down = _random_tables(rows * cols, seed=height * 10 + width)
     placement = torch.randperm(rows * cols, generator=torch.Generator().manual_seed(1))
-    grid = torch.full((rows + 2, cols + 2), rows * cols, dtype=torch.long)
-    grid[1:-1, 1:-1] = placement.view(rows, cols)
+    grid = refining.padded_grid(placement, rows, cols, rows * cols)
     padded = refining._padded(right), refining._padded(down)
     tables = (*padded, padded[0].T.contiguous(), padded[1].T.contiguous())
     across, positions = cols - width + 1, (rows - height + 1) * (cols - width + 1)
     everywhere = torch.arange(positions)
     gains = refining._block_swap_gains(grid, tables, height, width, everywhere, everywhere)
-    block = lambda k: [(k // across + i, k % across + j) for i in range(height) for j in range(width)]
+    block = lambda k: refining._block_cells(k, across, height, width)
     before = seam_dissimilarity(placement, rows, cols, right, down)
     checked = 0
     for p in range(positions):
@@ -51,8 +54,7 @@ def test_every_neighbour_swap_gain_is_the_change_in_total_seam_cost():
     rows, cols = 4, 5
     right, down = _random_tables(rows * cols, seed=3)
     placement = torch.randperm(rows * cols, generator=torch.Generator().manual_seed(2))
-    grid = torch.full((rows + 2, cols + 2), rows * cols, dtype=torch.long)
-    grid[1:-1, 1:-1] = placement.view(rows, cols)
+    grid = refining.padded_grid(placement, rows, cols, rows * cols)
     gains, first, second = refining._neighbour_swap_gains(grid, refining._padded(right), refining._padded(down))
     before = seam_dissimilarity(placement, rows, cols, right, down)
     assert len(gains) == rows * (cols - 1) + (rows - 1) * cols
@@ -67,7 +69,7 @@ def test_refine_never_raises_the_total_and_keeps_every_tile_once():
     rows, cols = 6, 7
     right, down = _random_tables(rows * cols, seed=5)
     placement = torch.randperm(rows * cols, generator=torch.Generator().manual_seed(4))
-    mended = refine(placement, rows, cols, right, down)
+    mended = _refine(placement, rows, cols, right, down)
     assert sorted(mended.tolist()) == list(range(rows * cols))
     assert seam_dissimilarity(mended, rows, cols, right, down) < seam_dissimilarity(placement, rows, cols, right, down)
 
@@ -86,7 +88,7 @@ def test_refine_undoes_swapped_tiles_and_blocks_where_the_seams_know_the_truth()
     spoiled = _swapped(truth, cols, [(0, 0)], [(4, 5)])  # two far-apart tiles
     spoiled = _swapped(spoiled, cols, [(2, 1), (2, 2), (2, 3)], [(5, 1), (5, 2), (5, 3)])  # two runs of three
     spoiled = _swapped(spoiled, cols, [(0, 6)], [(0, 7)])  # two neighbours
-    assert torch.equal(refine(spoiled, rows, cols, right, down), truth)
+    assert torch.equal(_refine(spoiled, rows, cols, right, down), truth)
 
 
 def test_solver_mends_a_photo_whose_flat_tiles_growth_misplaces(monkeypatch):
@@ -107,7 +109,7 @@ def test_solver_mends_a_photo_whose_flat_tiles_growth_misplaces(monkeypatch):
     grown = solve_tiles(tiles, rows, cols)
     assert in_place(mended) >= in_place(grown) + 0.02
     assert seam_dissimilarity(mended, rows, cols, right, down) < seam_dissimilarity(grown, rows, cols, right, down)
-    assert refine(mended, rows, cols, right, down).tolist() == mended.tolist()  # nothing left to mend
+    assert _refine(mended, rows, cols, right, down).tolist() == mended.tolist()  # nothing left to mend
 
 
 def test_the_solver_does_not_mend_jpeg_puzzles_answers_it_distrusts_or_large_puzzles(monkeypatch):

@@ -10,6 +10,8 @@ sentence, never a traceback.
 from __future__ import annotations
 
 import dataclasses
+import io
+import math
 import os
 import types
 import typing
@@ -39,7 +41,9 @@ def save_checkpoint(
     path = Path(path)
     payload = {"kind": kind, "format": FORMAT, "config": config, "state_dict": state_dict, "meta": meta or {}}
     payload = to_cpu(payload)  # a model trained on a GPU loads on a laptop
-    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    buffer = io.BytesIO()  # serialised first: torch.save hides a failed write (disk full) in a RuntimeError
+    torch.save(payload, buffer)
+    atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
     return path
 
 
@@ -58,8 +62,8 @@ def load_checkpoint(path: str | os.PathLike, kind: str | tuple[str, ...]) -> dic
         raise JigsawError(f"{path}: not a jigsaw checkpoint ({first_line})") from None
     if not isinstance(payload, dict) or not {"kind", "format", "config", "state_dict"} <= payload.keys():
         raise JigsawError(f"{path}: not a jigsaw checkpoint (missing kind/format/config/state_dict)")
-    if payload["format"] != FORMAT:
-        raise JigsawError(f"{path}: checkpoint format {payload['format']} is not supported (expected {FORMAT})")
+    if payload["format"] != FORMAT or isinstance(payload["format"], bool):
+        raise JigsawError(f"{path}: checkpoint format {payload['format']!r} is not supported (expected {FORMAT})")
     if payload["kind"] not in kinds:
         raise JigsawError(f"{path}: is a {payload['kind']!r} checkpoint, expected {' or '.join(map(repr, kinds))}")
     payload.setdefault("meta", {})
@@ -132,20 +136,41 @@ def restore(path: str | os.PathLike, what: str, load: Callable[[], R]) -> R:
 
 
 def check_history(path: str | os.PathLike, history: list) -> list[dict]:
-    """A run's per-epoch records: mappings numbered 1, 2, ... in order."""
+    """A run's per-epoch records: mappings numbered 1, 2, ... in order, whose other entries are numbers."""
     for index, record in enumerate(history):
         if not isinstance(record, dict) or record.get("epoch") != index + 1:
             raise JigsawError(f"{path}: history record {index + 1} is damaged")
+        for key, value in record.items():
+            if not (isinstance(key, str) and _has_type(value, float)):
+                raise JigsawError(f"{path}: history record {index + 1} has {key} = {value!r}, not a number")
     return list(history)
+
+
+def check_like(path: str | os.PathLike, what: str, saved: dict, fresh: dict) -> None:
+    """Refuse a saved state (a scheduler's, say) whose entries are not of the types that a freshly built one has:
+    ``load_state_dict`` of such states copies anything in and fails only later, deep inside training."""
+    for key, expected in fresh.items():
+        if key not in saved:
+            continue  # written by another version of torch; load_state_dict decides
+        value = saved[key]
+        kinds = (
+            (int, float) if isinstance(expected, (int, float)) and not isinstance(expected, bool) else type(expected)
+        )
+        if isinstance(value, bool) != isinstance(expected, bool) or not isinstance(value, kinds):
+            raise JigsawError(f"{path}: {what} {key} = {value!r} is not a {type(expected).__name__}")
+        if isinstance(value, list) and not all(isinstance(v, (int, float)) and math.isfinite(v) for v in value):
+            raise JigsawError(f"{path}: {what} {key} holds something other than finite numbers")
 
 
 def load_state(module: M, state_dict: dict, source: str | os.PathLike = "checkpoint", what: str = "weights") -> M:
     """``module.load_state_dict`` with a one-sentence error when names, shapes or dtypes do not fit (a float tensor
-    of any precision fits a float parameter; an integer tensor never does)."""
+    of any precision fits a float parameter; an integer tensor never does) or a value is NaN or infinite."""
     expected = module.state_dict()
     for name, tensor in state_dict.items():
         if name in expected and tensor.is_floating_point() != expected[name].is_floating_point():
             raise JigsawError(f"{source}: {what} {name!r} are {tensor.dtype}, the model needs {expected[name].dtype}")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise JigsawError(f"{source}: {what} {name!r} hold NaN or infinite values; the file is damaged")
     try:
         module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})
     except RuntimeError as error:

@@ -91,6 +91,16 @@ def _remove_empty(folders: list[Path]) -> None:
             pass
 
 
+def check_outside_data(out: str | os.PathLike, name: str, root: str | os.PathLike | None = None) -> None:
+    """Refuse an output path inside the folder that holds dataset ``name``'s files (under ``root``): training
+    data is an input, never overwritten, ``--force`` or not."""
+    root = data_dir(root)
+    folder = root if name not in DATASETS else root / ("cifar-10-batches-py" if name == "cifar10" else DATASETS[name])
+    target, data = Path(out).resolve(), folder.resolve()
+    if target == data or data in target.parents:
+        raise JigsawError(f"{out} is inside the training data folder {folder}; write it somewhere else")
+
+
 TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
@@ -28,9 +31,18 @@ def max_pixels() -> int:
     value = os.environ.get("JIGSAW_MAX_PIXELS")
     if value is None:
         return MAX_PIXELS_DEFAULT
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise JigsawError(f"JIGSAW_MAX_PIXELS must be a positive whole number of pixels, got {value!r}")
-    return int(value)
+    return number
+
+
+def whole_number(text: str, digits: int = 18) -> int | None:
+    """``text`` as a whole number written with at most ``digits`` ASCII digits (spaces around allowed), else
+    ``None``. ``str.isdigit`` also accepts characters such as '²' that ``int`` refuses, and ``int`` refuses more
+    than 4,300 digits with its own error."""
+    match = re.fullmatch(rf"\s*([0-9]{{1,{digits}}})\s*", text)
+    return int(match.group(1)) if match else None
 
 
 GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
@@ -39,15 +51,13 @@ GRAYSCALE_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N",
 def read_image(path: str | os.PathLike) -> Tensor:
     """Read an image file as ``(C, H, W)`` float32 in ``[0, 1]``: ``C = 1`` for grayscale, 3 for anything else.
 
-    Rules: alpha is ignored (colours are kept as stored, not blended); palette and CMYK images are converted to RGB;
-    16-bit grayscale is scaled from 0..65535 (never clipped), 32-bit integer and float images by their type's range
-    (see :func:`_wide_grayscale`). Outputs are written with 8 bits per channel.
+    Rules: the EXIF orientation of a photo is applied (a phone's portrait photo comes out upright, as viewers show
+    it); alpha is ignored (colours are kept as stored, not blended); palette and CMYK images are converted to RGB;
+    16-bit grayscale (with or without alpha) is scaled from 0..65535 (never clipped), 32-bit integer and float images
+    by their type's range (see :func:`_wide_grayscale`); NaN or infinite pixels and animations are refused. Outputs
+    are written with 8 bits per channel.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise JigsawError(f"{path} is a folder, not an image file")
-    if not path.is_file():
-        raise JigsawError(f"{path}: no such file")
+    path = input_file(path)
     limit = max_pixels()
     try:
         with _no_pillow_limit(), Image.open(path) as image:
@@ -57,13 +67,65 @@ def read_image(path: str | os.PathLike) -> Tensor:
                     f"{path}: the image claims to be {width}x{height} = {width * height:,} pixels, more than the "
                     f"limit of {limit:,} (set JIGSAW_MAX_PIXELS to raise it)"
                 )
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
+                raise JigsawError(f"{path}: an animation of {frames} frames; save the frame to use as a still image")
+            gray_alpha = _tile_rawmode(image).startswith("LA")  # 16-bit gray+alpha PNGs open as RGBA
             image.load()
+            image = ImageOps.exif_transpose(image)
             if image.mode in GRAYSCALE_MODES and image.mode not in ("1", "L", "LA", "La"):
-                return _wide_grayscale(image)
-            converted = image.convert("L" if image.mode in GRAYSCALE_MODES else "RGB")
+                return _wide_grayscale(image, path)
+            if gray_alpha:
+                converted = image.getchannel(0)
+            elif image.mode == "P" and "transparency" in image.info:
+                converted = image.convert("RGBA").convert("RGB")  # the direct way warns about byte transparency
+            else:
+                converted = image.convert("L" if image.mode in GRAYSCALE_MODES else "RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise JigsawError(f"{path}: not a readable image ({error})") from None
     return from_8bit(converted)
+
+
+def input_file(path: str | os.PathLike) -> Path:
+    """``path`` when it is a regular file (or a link to one); else one sentence saying what it is. Opening a named
+    pipe would wait forever for a writer."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise JigsawError(f"{path}: no such file") from None
+    except OSError as error:
+        raise JigsawError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if stat.S_ISDIR(mode):
+        raise JigsawError(f"{path} is a folder, not an image file")
+    if not stat.S_ISREG(mode):
+        raise JigsawError(f"{path} is {_file_kind(mode)}, not a regular file")
+    return path
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def is_regular_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a regular file (through links): safe to open without blocking."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return False
+
+
+def _tile_rawmode(image: Image.Image) -> str:
+    """How Pillow will decode a PNG's pixels (``'LA;16B'`` for 16-bit gray+alpha), ``''`` for other files."""
+    tile = getattr(image, "tile", None)  # an ImageFile's, before load
+    args = tile[0][3] if image.format == "PNG" and tile else None
+    return args if isinstance(args, str) else ""
 
 
 class _no_pillow_limit:
@@ -77,12 +139,14 @@ class _no_pillow_limit:
         Image.MAX_IMAGE_PIXELS = self.saved
 
 
-def _wide_grayscale(image: Image.Image) -> Tensor:
+def _wide_grayscale(image: Image.Image, path: Path) -> Tensor:
     """A grayscale image of more than 8 bits as ``(1, H, W)`` in [0, 1]: 16-bit modes divided by 65535; 32-bit
     integers by 255 when every value fits in 8 bits, else by 65535 when they fit in 16 (PNG's 16-bit grayscale
     opens as 32-bit on some Pillow versions), else scaled from their minimum to their maximum; floats kept when
     inside [0, 1], else scaled from their minimum to their maximum."""
     array = np.asarray(image).astype(np.float64)
+    if not np.isfinite(array).all():
+        raise JigsawError(f"{path}: has NaN or infinite pixels; only finite values can be shuffled and solved")
     low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     if image.mode.startswith("I;16"):
         array = array / 65535.0
@@ -124,10 +188,10 @@ def check_writable(path: str | os.PathLike, force: bool, inputs: tuple[Path, ...
     for source in inputs:
         if same_file(path, Path(source)):
             raise JigsawError(f"{path} is the input {source}; write the result to another file")
-    if path.exists() and not force:
-        raise JigsawError(f"{path} already exists; pass --force to overwrite it")
     if path.is_dir():
         raise JigsawError(f"{path} is a folder, not a file")
+    if path.exists() and not force:
+        raise JigsawError(f"{path} already exists; pass --force to overwrite it")
     if not path.parent.is_dir():
         raise JigsawError(f"folder {path.parent} does not exist")
     check_folder_writable(path.parent)
@@ -152,26 +216,59 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(temp_path)`` and rename the result onto ``path``, so a crash never leaves half a file."""
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(file)`` on a new binary file and put the result at ``path`` in one rename, so a reader never
+    sees half a file. The file being written has no name until it is complete (Linux's ``O_TMPFILE``), so even a
+    ``kill -9`` leaves nothing behind; elsewhere it is ``.NAME.partial`` beside ``path``, removed on any error.
+    Every failure of the system to write (permission, disk full, file too large, read-only file system) is one
+    sentence naming ``path``."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        write(partial)
+        try:
+            fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)
+        except (AttributeError, OSError):  # no O_TMPFILE here, or not on this file system
+            with open(partial, "wb") as handle:
+                write(handle)
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+                handle.flush()
+                partial.unlink(missing_ok=True)
+                _name_open_file(fd, partial)
         partial.replace(path)
-    except PermissionError as error:
-        raise JigsawError(f"cannot write {path}: {error.strerror.lower() if error.strerror else error}") from None
+    except OSError as error:
+        raise JigsawError(f"cannot write {path}: {_reason(error)}") from None
     finally:
         partial.unlink(missing_ok=True)
 
 
-def check_report_folder(out: Path, force: bool, *names: str) -> list[Path]:
-    """The files ``names`` inside the report folder ``out``, refused before any work when ``out`` is a file or one
-    of them exists (unless ``force``)."""
+def _name_open_file(fd: int, path: Path) -> None:
+    """Give the nameless file open as ``fd`` the name ``path`` (``linkat`` through ``/proc``, which ``os.link``
+    does not follow)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_cwd, follow = -100, 0x400  # AT_FDCWD, AT_SYMLINK_FOLLOW
+    if libc.linkat(at_cwd, f"/proc/self/fd/{fd}".encode(), at_cwd, os.fsencode(path), follow) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(path))
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror.lower() if error.strerror else str(error) or type(error).__name__
+
+
+def check_report_folder(out: Path, force: bool, *names: str, inputs: tuple[Path, ...] = ()) -> list[Path]:
+    """The files ``names`` inside the report folder ``out``, refused before any work when ``out`` is a file, one
+    of them is one of the ``inputs`` (even with ``force``), or one of them exists (unless ``force``)."""
     paths = [out / name for name in names]
     if out.exists() and not out.is_dir():
         raise JigsawError(f"{out} exists and is not a folder")
     check_folder_writable(out)
     for path in paths:
+        for source in inputs:
+            if same_file(path, source):
+                raise JigsawError(f"{path} is the input {source}; write the report to another folder")
         if path.exists() and not force:
             raise JigsawError(f"{path} already exists; pass --force to overwrite it")
     return paths
@@ -179,7 +276,7 @@ def check_report_folder(out: Path, force: bool, *names: str) -> list[Path]:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as indented JSON, atomically."""
-    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(payload, indent=2)))
+    atomic_write(path, lambda handle: handle.write(json.dumps(payload, indent=2).encode()))
 
 
 def check_image_output(path: str | os.PathLike, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
@@ -206,21 +303,32 @@ def write_image(image: Tensor, path: str | os.PathLike, force: bool = False, met
         for key, value in metadata.items():
             info.add_text(key, str(value))
         options["pnginfo"] = info
-    atomic_write(path, lambda tmp: pil.save(tmp, format=fmt, **options))
+    atomic_write(path, lambda handle: pil.save(handle, format=fmt, **options))
     return path
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int] | None:
-    """``(width, height)`` from an image file's header (nothing decoded), ``None`` for what is no readable image."""
+    """``(width, height)`` of an image file as :func:`read_image` returns it (EXIF orientation applied), from its
+    header (nothing decoded); ``None`` for what is no readable image or no regular file."""
+    if not is_regular_file(path):
+        return None
     try:
         with _no_pillow_limit(), Image.open(path) as image:
-            return image.size
+            width, height = image.size
+            turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)  # a quarter turn swaps the sides
+            return (height, width) if turned else (width, height)
     except (UnidentifiedImageError, OSError, ValueError):
         return None
 
 
+ORIENTATION = 0x0112
+"""The EXIF tag of how a camera held the picture (1: upright; 5 to 8: turned by a quarter)."""
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """Text metadata of a PNG written by :func:`write_image` (empty for other files)."""
+    if not is_regular_file(path):
+        return {}
     try:
         with _no_pillow_limit(), Image.open(path) as image:
             if image.size[0] * image.size[1] > max_pixels():

@@ -13,12 +13,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
-from jigsaw.files import check_folder_writable, write_image
+from jigsaw.files import check_folder_writable, whole_number, write_image
 from jigsaw.pixels.solvers import (
     CLASSIFIERS_NEEDED,
     SolverSettings,
@@ -53,7 +54,7 @@ def read_labels(path: Path, names: list[str], required: list[str]) -> dict[str, 
     """``file -> label`` from a CSV with the header ``file,label``: rows may name any of ``names`` (the folder's
     puzzles) and must name each of ``required`` (its pixel puzzles)."""
     try:
-        with open(path, newline="") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: Excel's "CSV UTF-8" starts with a BOM
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError) as error:
         raise JigsawError(f"cannot read {path}: {error}") from None
@@ -64,14 +65,15 @@ def read_labels(path: Path, names: list[str], required: list[str]) -> dict[str, 
     for number, row in enumerate(rows[1:], start=2):
         if not row:
             continue
-        if len(row) != 2 or not row[1].strip().isdigit() or not 0 <= int(row[1]) <= 9:
+        label = whole_number(row[1], digits=1) if len(row) == 2 else None
+        if label is None:
             raise JigsawError(f"{path}, line {number}: expected a file name and a class from 0 to 9")
-        name = row[0].strip()
+        name = row[0] if row[0] in known else row[0].strip()  # a name may start or end with a space
         if name not in known:
             raise JigsawError(f"{path}, line {number}: {name} is not a PNG in the puzzle folder")
         if name in labels:
             raise JigsawError(f"{path}, line {number}: {name} is labelled twice")
-        labels[name] = int(row[1])
+        labels[name] = label
     missing = [name for name in required if name not in labels]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
@@ -105,8 +107,11 @@ def solve_folder(
     steps: int = 200,
     force: bool = False,
     progress: Progress = SILENT,
+    turns: bool = False,
 ) -> FolderSolution:
-    """Solve every PNG puzzle in ``folder`` into ``out`` (see the module's docstring); ``mode`` forces one mode."""
+    """Solve every PNG puzzle in ``folder`` into ``out`` (see the module's docstring); ``mode`` forces one mode,
+    ``turns`` says that the tiles of every tile puzzle may be turned (else each puzzle's record says). Every file is
+    read and checked before any is solved, so a bad one stops the work with nothing written."""
     check_single_image_method(method)
     files = puzzle_files(folder)
     targets = dict(zip(files, output_paths(files, folder, out, force)))
@@ -116,7 +121,12 @@ def solve_folder(
     labels = read_labels(labels_csv, names, [f.name for f in pixel_files]) if labels_csv else None
     if method == "classifier" and pixel_files and labels is None:
         raise JigsawError("the classifier method needs --labels, a CSV of file,label")
-    digits = [read_digit(f) for f in pixel_files]  # every puzzle read (and refused) before any is solved
+    if turns and mode == "pixels":
+        raise JigsawError("--rotations only applies to tile puzzles")
+    digits = [_named(f, read_digit) for f in pixel_files]  # every puzzle read (and refused) before any is solved
+    tile_files = [f for f in files if modes[f] == "tiles"]
+    for path in tile_files:  # read again when solved: a folder of photographs need not fit in memory at once
+        _named(path, lambda p: read_tile_puzzle(p, None, None))
     progress.start(len(files), f"solving {len(files)} puzzles")
     out.mkdir(parents=True, exist_ok=True)
     result = FolderSolution()
@@ -130,17 +140,29 @@ def solve_folder(
                 write_image(image, targets[path], force=force)
                 progress.advance()
         result.pixels, result.guessed = len(pixel_files), 0 if labels else len(pixel_files)
-    for path in (f for f in files if modes[f] == "tiles"):
+    for path in tile_files:
         from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
         puzzle = read_tile_puzzle(path, None, None)
-        solution = solve_puzzle(puzzle.image, puzzle.rows, puzzle.cols, lossy=puzzle.lossy, turns=puzzle.turned)
+        turned = turns or puzzle.turned
+        solution = solve_puzzle(puzzle.image, puzzle.rows, puzzle.cols, lossy=puzzle.lossy, turns=turned)
         write_image(solution.image, targets[path], force=force)
         result.tiles += 1
         if solution.confidence < LOW_CONFIDENCE:
             result.low_confidence.append(path.name)
         progress.advance()
     return result
+
+
+R = TypeVar("R")
+
+
+def _named(path: Path, work: Callable[[Path], R]) -> R:
+    """``work(path)``, its refusal naming the file it was about."""
+    try:
+        return work(path)
+    except JigsawError as error:
+        raise JigsawError(str(error) if str(path) in str(error) else f"{path}: {error}") from None
 
 
 def _digit_solver(method: str, settings: SolverSettings, steps: int) -> Callable[[Tensor, Tensor | None], Tensor]:

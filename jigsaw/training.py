@@ -6,6 +6,7 @@ one that never stopped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from jigsaw.devices import SINGLE, Processes, mean_over_processes, shard
+from jigsaw.errors import JigsawError
 from jigsaw.progress import SILENT, Progress
 from jigsaw.runs import epoch_seed
 
@@ -151,6 +153,7 @@ def fit(
         loss = train_epoch(
             model, optimizer, train, batch_size, epoch_generator(seed, epoch), progress, max_shift, processes, amp
         )
+        check_finite_loss(loss, epoch)
         if before_eval is not None:
             before_eval()
         record = {
@@ -170,6 +173,17 @@ def fit(
         if patience is not None and stalled(history, patience):
             break
     return history
+
+
+def check_finite_loss(loss: float, epoch: int, what: str = "training loss") -> None:
+    """Stop a run whose epoch ``epoch`` (counted from 0) ended with a loss that is not finite, before it is saved:
+    the checkpoint keeps the last finite epoch."""
+    if not math.isfinite(loss):
+        kept = f"epoch {epoch}" if epoch else "nothing"
+        raise JigsawError(
+            f"epoch {epoch + 1}'s {what} is {loss}: the run stopped and its checkpoint keeps {kept}; "
+            "start again with a lower --lr"
+        )
 
 
 def stalled(history: list[dict], patience: int) -> bool:

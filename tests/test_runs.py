@@ -59,7 +59,7 @@ def train_until_killed(kind, folder: Path, data, kill_at: int | None, monkeypatc
     """Start or resume the run in ``folder``; with ``kill_at``, die at that file rename. True when it finished."""
     create, load, train = SETTINGS[kind]
     run_folder = RunFolder(folder)
-    run = run_folder.start(run_folder.checkpoint.exists(), False, 3, load, create)
+    run = run_folder.start(folder.exists(), False, 3, load, create)  # as `--resume` once the folder exists
     renames = {"count": 0}
     real_replace = Path.replace
 

@@ -33,6 +33,8 @@ plot_app = typer.Typer(help="Figures from checkpoints.", no_args_is_help=True)
 app.add_typer(plot_app, name="plot")
 
 C = TypeVar("C")
+MAX_SEED = 2**32 - 1
+"""The largest seed (:data:`jigsaw.runs.MAX_SEED`, repeated here so that ``--help`` starts without torch)."""
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -64,6 +66,13 @@ def config_from_options(cls: type[C], options: dict[str, Any]) -> C:
 
     names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: v.value if isinstance(v, Enum) else v for k, v in options.items() if k in names})
+
+
+def given_options(context: typer.Context, options: dict[str, Any]) -> dict[str, Any]:
+    """The options among ``options`` (``locals()`` at the top of a command's body) that the user typed on the
+    command line, choices by their value."""
+    typed = lambda name: getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"
+    return {name: v.value if isinstance(v, Enum) else v for name, v in options.items() if typed(name)}
 
 
 def print_table(title: str, rows: list[dict], columns: dict[str, tuple[str, str]]) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from jigsaw.cli.common import (
+    MAX_SEED,
     Bar,
     DataDirOption,
     Dataset,
@@ -81,7 +82,7 @@ def evaluate(
     ] = None,
     dataset: Annotated[Dataset, typer.Option(help="Test set to shuffle and solve.")] = Dataset.mnist,
     limit: Annotated[Optional[int], typer.Option(min=2, help="Only the first N test images.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the pixel shuffles.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the pixel shuffles.")] = 0,
     knn_k: Annotated[int, typer.Option(min=1, help="k of the knn baseline.")] = 50,
     judge: Annotated[Optional[Path], typer.Option(help="Independent classifier checkpoint (default: bundled).")] = None,
     data_dir: DataDirOption = None,
@@ -140,13 +141,17 @@ def _evaluate_pixels(
 def _evaluate_tiles(
     out: Path, images: Optional[Path], tile: Optional[int], grid: Optional[str], seed: int, turns: bool, force: bool
 ) -> None:
-    from jigsaw.files import check_report_folder
+    from jigsaw.errors import JigsawError
+    from jigsaw.files import check_report_folder, same_file
     from jigsaw.tiles.evaluate import evaluate_tiles, picture_path, read_images, tile_setting, write_report
 
+    if images is not None and out.is_dir() and images.is_dir() and same_file(out, images):
+        raise JigsawError(f"--out {out} is the image folder: the report would mix with the images; use another folder")
     metrics_path, _ = check_report_folder(out, force, "metrics.json", "grid.png")
     tile_size, grid_shape = tile_setting(tile, grid)
     pictures = read_images(images)
-    check_report_folder(out, force, *(picture_path(out, name).name for name in pictures))
+    inputs = tuple(images / name for name in pictures) if images is not None else ()
+    check_report_folder(out, force, *(picture_path(out, n, list(pictures)).name for n in pictures), inputs=inputs)
     with Bar("solving", total=len(pictures)) as bar:
         rows = evaluate_tiles(
             pictures, seed, tile=tile_size, grid=grid_shape, progress=bar, picture_folder=out, turns=turns

@@ -7,7 +7,20 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from jigsaw.cli.common import Bar, Dataset, DeviceOption, ForceOption, Mode, app, command, examples, note, say, warn
+from jigsaw.cli.common import (
+    MAX_SEED,
+    Bar,
+    Dataset,
+    DeviceOption,
+    ForceOption,
+    Mode,
+    app,
+    command,
+    examples,
+    note,
+    say,
+    warn,
+)
 
 
 @command(
@@ -44,7 +57,9 @@ def shuffle(
             "that tiles were turned, never how.",
         ),
     ] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the random permutation (and of the turns).")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed of the random permutation (and of the turns).")
+    ] = 0,
     force: ForceOption = False,
 ) -> None:
     """Shuffle the pixels or the tiles of an image file. The output stores no solution, only the tile grid."""
@@ -131,13 +146,15 @@ def solve(
 
     settings = SolverSettings(dataset.value, model=model, classifiers=classifiers, device=str(resolve_device(device)))
     if puzzle.is_dir():
-        _solve_folder(puzzle, out, settings, method, labels, mode, label, grid, tile, steps, force)
+        _solve_folder(puzzle, out, settings, method, labels, mode, label, grid, tile, steps, force, rotations)
         return
     if labels is not None:
         raise JigsawError("--labels is for a folder of puzzles; for one puzzle give --label")
     check_image_output(out, force, inputs=(puzzle,))
     pixel_options = label is not None or model is not None or classifiers is not None or method != "sortgan"
     if (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
+        if pixel_options:
+            raise JigsawError(f"{puzzle} is a tile puzzle: --label, --model, --classifiers and --method are for pixels")
         _solve_tiles(puzzle, out, grid, tile, rotations, force)
         return
     if grid is not None or tile is not None or rotations:
@@ -163,6 +180,7 @@ def _solve_folder(
     tile: Optional[int],
     steps: int,
     force: bool,
+    rotations: bool,
 ) -> None:
     from jigsaw.errors import JigsawError
     from jigsaw.puzzle_folders import solve_folder
@@ -170,7 +188,9 @@ def _solve_folder(
     if label is not None or grid is not None or tile is not None:
         raise JigsawError("a folder of puzzles takes --labels (a CSV), not --label, --grid or --tile")
     with Bar(f"solving the puzzles in {folder}", total=None) as bar:
-        done = solve_folder(folder, out, settings, method, labels, mode.value if mode else None, steps, force, bar)
+        done = solve_folder(
+            folder, out, settings, method, labels, mode.value if mode else None, steps, force, bar, rotations
+        )
     guessed = f", {done.guessed} classes guessed" if done.guessed else ""
     say(f"solved {done.pixels} pixel and {done.tiles} tile puzzles of {folder} -> {out}{guessed}")
     if done.low_confidence:
@@ -204,7 +224,7 @@ def _solve_tiles(
 def demo(
     out: Annotated[Path, typer.Option(help="Side-by-side PNG: original | shuffled | recovered.")] = Path("demo.png"),
     dataset: Annotated[Dataset, typer.Option(help="Bundled test images and model to use.")] = Dataset.mnist,
-    seed: Annotated[int, typer.Option(help="Seed of the shuffle.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the shuffle.")] = 0,
     device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -9,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from jigsaw.cli.common import (
+    MAX_SEED,
     Bar,
     DataDirOption,
     Dataset,
@@ -19,6 +22,8 @@ from jigsaw.cli.common import (
     command,
     config_from_options,
     examples,
+    given_options,
+    note,
     processes_on,
     say,
     train_app,
@@ -54,7 +59,9 @@ def train_classifier(
     out: Annotated[Path, typer.Option(help="Checkpoint file to write.")],
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 10,
-    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed of the initial weights and the batch order.")
+    ] = 0,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
     limit: LimitOption = None,
     data_dir: DataDirOption = None,
@@ -62,13 +69,16 @@ def train_classifier(
     force: ForceOption = False,
 ) -> None:
     """Train a LeNet5 classifier with Adam (the judges of `jigsaw evaluate` are trained this way)."""
-    from jigsaw.datasets import steps_per_epoch
+    from jigsaw.datasets import check_outside_data, steps_per_epoch
     from jigsaw.files import check_writable
     from jigsaw.models import LeNet5
     from jigsaw.pixels.judges import save_classifier
     from jigsaw.pixels.judges import train_classifier as train
+    from jigsaw.runs import check_run_settings
 
     check_writable(out, force)
+    check_outside_data(out, dataset.value, data_dir)
+    check_run_settings(lr=lr, seed=seed)
     describe = lambda r: f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}"
     with processes_on(device) as (where, processes):
         steps = steps_per_epoch(dataset.value, limit, 128, processes.world_size) * epochs
@@ -85,7 +95,9 @@ def train_solver_nets(
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs of the first LeNet5.")] = 5,
     member_epochs: Annotated[int, typer.Option(min=1, help="Epochs of each bag member and the discriminator.")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed of the first LeNet5 (members use seed+1, seed+2).")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed of the first LeNet5 (members use seed+1, seed+2).")
+    ] = 0,
     limit: LimitOption = None,
     data_dir: DataDirOption = None,
     device: DeviceOption = "auto",
@@ -93,11 +105,13 @@ def train_solver_nets(
 ) -> None:
     """Train the frozen nets of the classifier solver (thesis Appendix B): a LeNet5, two bag members that re-train
     only its input layer, and a prototype discriminator (original vs shuffled images)."""
+    from jigsaw.datasets import check_outside_data
     from jigsaw.devices import resolve_device
     from jigsaw.pixels.classifier_solver import BAG_FILES, DISCRIMINATOR_FILE, check_solver_nets_output
     from jigsaw.pixels.classifier_solver import train_solver_nets as train
 
     check_solver_nets_output(out, force)
+    check_outside_data(out, dataset.value, data_dir)
     with Bar("training", total=4) as bar:
         train(dataset.value, out, seed, epochs, member_epochs, data_dir, bar, limit, resolve_device(device))
     say(f"wrote {', '.join(BAG_FILES)} and {DISCRIMINATOR_FILE} to {out}")
@@ -127,6 +141,7 @@ class Init(str, Enum):
     ),
 )
 def train_index_opt(
+    context: typer.Context,
     out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
     model: Annotated[
         str,
@@ -172,7 +187,9 @@ def train_index_opt(
     workers: Annotated[
         int, typer.Option(min=0, help="imagefolder: loader processes per training process (results do not change).")
     ] = 4,
-    seed: Annotated[int, typer.Option(help="Seed of the initial weights and the batch order.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed of the initial weights and the batch order.")
+    ] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,
     data_dir: DataDirOption = None,
@@ -189,8 +206,14 @@ def train_index_opt(
     describe = lambda r: (
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
-    with processes_on(device) as (where, processes):
-        folder, run, steps = _start_run(IndexOptRun, config, out, resume, force, epochs, where, processes)
+    with (
+        processes_on(device) as (where, processes),
+        _run_in(IndexOptRun, config, options, where, processes) as (
+            folder,
+            run,
+            steps,
+        ),
+    ):
         with Bar(run.config.describe(), steps, describe, visible=processes.is_main) as bar:
             history = train_run(run, folder, data_dir, progress=bar, workers=workers)
     best = max(history, key=lambda r: r["test_accuracy"])
@@ -198,16 +221,31 @@ def train_index_opt(
         say(f"best test accuracy {best['test_accuracy']:.4f} (epoch {best['epoch']}) -> {folder.checkpoint}")
 
 
-def _start_run(
-    cls: Any, config: Any, out: Path, resume: bool, force: bool, epochs: int, where: Any, processes: Any
-) -> tuple[Any, Any, int]:
-    """``(folder, run, steps left)``: the run of class ``cls`` in ``out`` resumed, or started from ``config``
-    (:meth:`jigsaw.runs.RunFolder.start`), on the device ``where``; the steps are this process's, for the bar."""
+@contextmanager
+def _run_in(
+    cls: Any, config: Any, options: dict[str, Any], where: Any, processes: Any, outputs: tuple[str, ...] = ()
+) -> Iterator[tuple[Any, Any, int]]:
+    """``(folder, run, steps left)`` for the life of a training: the run folder ``--out`` claimed
+    (:meth:`jigsaw.runs.RunFolder.claimed`), its run of class ``cls`` resumed or started from ``config`` on the device
+    ``where``; the steps are this process's, for the bar."""
+    from jigsaw.datasets import check_outside_data
     from jigsaw.runs import RunFolder
 
-    folder = RunFolder(out, processes)
-    run = folder.start(resume, force, epochs, lambda path: cls.load(path, where), lambda: cls(config, where))
-    return folder, run, run.config.steps_left(len(run.history), processes.world_size)
+    out = options["out"]
+    check_outside_data(out, config.dataset, options["data_dir"])
+    folder = RunFolder(out, processes, outputs)
+    with folder.claimed():
+        run = folder.start(
+            options["resume"],
+            options["force"],
+            options["epochs"],
+            lambda path: cls.load(path, where),
+            lambda: cls(config, where),
+            given_options(options["context"], options),
+        )
+        if folder.started_afresh and processes.is_main:
+            note(f"{out} holds no checkpoint yet (its first epoch never ended): starting the run afresh")
+        yield folder, run, run.config.steps_left(len(run.history), processes.world_size)
 
 
 class GanInput(str, Enum):
@@ -231,10 +269,11 @@ class GanNetwork(str, Enum):
     ),
 )
 def train_sortgan(
+    context: typer.Context,
     out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt, log.jsonl, grid.png.")],
     dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs (the thesis trains 100).")] = 100,
-    seed: Annotated[int, typer.Option(help="Seed of the weights, batches and shuffles.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
     input: Annotated[
         GanInput, typer.Option(help="Generator input: shuffled pixels (thesis) or sorted.")
     ] = GanInput.shuffled,
@@ -281,17 +320,19 @@ def train_sortgan(
     """Train sortGAN: recover images from shuffled pixels (thesis §4.3). Runs unchanged under torchrun: each process
     trains its shard with 64 images per step (so the global batch is 64 x processes); rank 0 writes."""
     options = dict(locals())
-    from jigsaw.pixels.sortgan import SortGANConfig, SortGANRun, train, write_preview
+    from jigsaw.pixels.sortgan import PREVIEW, SortGANConfig, SortGANRun, train, write_preview
 
     config = config_from_options(SortGANConfig, options)
     describe = lambda r: (
         f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
         f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"
     )
-    with processes_on(device) as (where, processes):
-        folder, run, steps = _start_run(SortGANRun, config, out, resume, force, epochs, where, processes)
+    with (
+        processes_on(device) as (where, processes),
+        _run_in(SortGANRun, config, options, where, processes, outputs=(PREVIEW,)) as (folder, run, steps),
+    ):
         with Bar(f"sortGAN on {run.config.dataset}", steps, describe, visible=processes.is_main) as bar:
             train(run, folder, data_dir, progress=bar)
         if processes.is_main:
-            preview = write_preview(run.model, run.config.dataset, out / "grid.png", data_dir, run.solving_generator)
+            preview = write_preview(run.model, run.config.dataset, out / PREVIEW, data_dir, run.solving_generator)
             say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")

@@ -16,6 +16,9 @@ moves with the straight-through gradient of the losses:
 from __future__ import annotations
 
 import copy
+import shutil
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from jigsaw.models import LeNet5
 from jigsaw.permute import apply_permutation, random_permutations, shuffle_pixels
 from jigsaw.pixels.judges import load_classifier, save_classifier, train_classifier
 from jigsaw.progress import SILENT, Progress
+from jigsaw.runs import claimed_folder
 from jigsaw.training import Split, fit
 from jigsaw.weights.optim import IndexOptimizer
 
@@ -202,9 +206,15 @@ def train_discriminator(
 
 def check_solver_nets_output(out: Path, force: bool) -> None:
     """Refuse to replace the nets in ``out`` without ``force``, before any training."""
+    if out.exists() and not out.is_dir():
+        raise JigsawError(f"{out} is a file; --out takes a folder for the solver's nets")
     existing = [out / name for name in (*BAG_FILES, DISCRIMINATOR_FILE) if (out / name).exists()]
     if existing and not force:
         raise JigsawError(f"{existing[0]} already exists; pass --force to overwrite it")
+
+
+STAGING = ".training"
+"""The folder inside ``out`` where new nets are written until all four are done."""
 
 
 def train_solver_nets(
@@ -218,33 +228,61 @@ def train_solver_nets(
     limit: int | None = None,
     device: torch.device | str = "cpu",
 ) -> None:
-    """Train and save the bag of three LeNet5s and the prototype discriminator into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Train and save the bag of three LeNet5s and the prototype discriminator into ``out``.
+
+    The four replace the folder's nets as one unit: they are written into ``out/.training`` and moved in only when
+    all are done, so a run stopped halfway leaves the old nets as they were. Each records the ``run`` it belongs to,
+    and :func:`load_solver_nets` refuses a folder whose nets come from different runs."""
+    with claimed_folder(out):
+        staging = out / STAGING
+        shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
+        staging.mkdir()
+        try:
+            _train_into(staging, dataset, seed, epochs, member_epochs, data_root, progress, limit, device)
+            for name in (*BAG_FILES, DISCRIMINATOR_FILE):
+                (staging / name).replace(out / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _train_into(
+    folder: Path, dataset: str, seed: int, epochs: int, member_epochs: int, data_root, progress, limit, device
+) -> None:
+    run = {"run": f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {uuid.uuid4().hex[:8]}"}  # when, and which of that second
     progress.advance("LeNet5")
     base, history = train_classifier(LeNet5, dataset, epochs, seed, data_root=data_root, limit=limit, device=device)
-    save_classifier(out / BAG_FILES[0], base, dataset, seed, history)
+    save_classifier(folder / BAG_FILES[0], base, dataset, seed, history, run)
     for k, name in enumerate(BAG_FILES[1:], start=1):
         progress.advance(f"bag member {k} (input layer only)")
         member, history = train_bag_member(base, dataset, seed + k, member_epochs, data_root, limit)
-        save_classifier(out / name, member, dataset, seed + k, history)
+        save_classifier(folder / name, member, dataset, seed + k, history, run)
     progress.advance("prototype discriminator")
     discriminator, history = train_discriminator(dataset, seed, member_epochs, data_root, limit, device)
     save_checkpoint(
-        out / DISCRIMINATOR_FILE,
+        folder / DISCRIMINATOR_FILE,
         DISCRIMINATOR_KIND,
         {"model": "lenet5", "num_classes": 1},
         discriminator.state_dict(),
-        {"dataset": dataset, "seed": seed, "history": history},
+        {"dataset": dataset, "seed": seed, "history": history, **run},
     )
 
 
 def load_solver_nets(folder: Path, device: torch.device | str = "cpu") -> SolverNets:
-    """The frozen bag and discriminator written by :func:`train_solver_nets`."""
+    """The frozen bag and discriminator written by :func:`train_solver_nets`, refused when they come from
+    different runs."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise JigsawError(f"{folder} is a file; --classifiers takes the folder written by `jigsaw train solver-nets`")
     if not folder.is_dir():
         raise JigsawError(f"{folder}: no such folder (train it with `jigsaw train solver-nets --out {folder}`)")
-    classifiers = [load_classifier(folder / name)[0] for name in BAG_FILES]
+    loaded = [load_classifier(folder / name) for name in BAG_FILES]
     payload = load_checkpoint(folder / DISCRIMINATOR_FILE, DISCRIMINATOR_KIND)
+    runs = [meta.get("run") for _, meta in loaded] + [payload["meta"].get("run")]
+    if len(set(map(str, runs))) > 1:
+        raise JigsawError(
+            f"{folder}: its nets come from different trainings ({BAG_FILES[0]}: {runs[0]}, {DISCRIMINATOR_FILE}: "
+            f"{runs[-1]}); train them again with `jigsaw train solver-nets --out {folder} --force`"
+        )
     discriminator = load_state(LeNet5(num_classes=1), payload["state_dict"], folder / DISCRIMINATOR_FILE)
-    nets = SolverNets([c.to(device) for c in classifiers], discriminator.eval().requires_grad_(False).to(device))
-    return nets
+    classifiers = [model.to(device) for model, _ in loaded]
+    return SolverNets(classifiers, discriminator.eval().requires_grad_(False).to(device))

@@ -66,8 +66,11 @@ def train_classifier(
     return model, history
 
 
-def save_classifier(path, model: LeNet5, dataset: str, seed: int, history: list[dict]) -> Path:
-    meta = {"dataset": dataset, "seed": seed, "history": history, "command": command_line()}
+def save_classifier(
+    path, model: LeNet5, dataset: str, seed: int, history: list[dict], extra: dict | None = None
+) -> Path:
+    """A LeNet5 checkpoint; ``extra`` joins its meta (the training a solver's net belongs to)."""
+    meta = {"dataset": dataset, "seed": seed, "history": history, "command": command_line(), **(extra or {})}
     return save_checkpoint(path, KIND, {"model": "lenet5"}, model.state_dict(), meta)
 
 

@@ -20,6 +20,7 @@ solves with a moving average of the generator's weights; ``spectral_norm`` norma
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -40,10 +41,13 @@ from jigsaw.permute import apply_permutation, random_permutations, rank_match, s
 from jigsaw.pixels.class_guess import bundled_guesser
 from jigsaw.pixels.metrics import mse, psnr
 from jigsaw.progress import SILENT, Progress
-from jigsaw.runs import RunFolder, command_line, epoch_seed
+from jigsaw.runs import RunFolder, check_run_settings, command_line, epoch_seed
+from jigsaw.training import check_finite_loss
 
 KIND = "sortgan"
 TITLES = ("original", "shuffled", "sortGAN")
+PREVIEW = "grid.png"
+"""The picture a training run writes into its folder at the end: ten test images, shuffled and recovered."""
 PIXELS, CLASSES = 28 * 28, 10
 INPUTS = ("shuffled", "sorted")
 DISCRIMINATORS = ("mlp", "conv")
@@ -76,7 +80,15 @@ class SortGANConfig:
         """Training steps still to run (for a progress bar)."""
         return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
 
-    def validate(self) -> SortGANConfig:
+    def validate(self, path: object = None) -> SortGANConfig:
+        """``self``, or one sentence on the first setting no run can use (``path``: the checkpoint it came from)."""
+        check_run_settings(
+            path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit, batch_size=self.batch_size
+        )
+        if not 1 <= self.validation <= 10_000:
+            raise JigsawError("the validation images must be from 1 to 10,000 (the test split)")
+        if not all(math.isfinite(w) for w in (self.mse_weight, self.score_weight, self.adversarial_weight)):
+            raise JigsawError("the loss weights must be finite numbers")
         if self.input not in INPUTS:
             raise JigsawError(f"unknown input {self.input!r}; choose one of {', '.join(INPUTS)}")
         if self.discriminator not in DISCRIMINATORS:
@@ -328,7 +340,7 @@ class SortGANRun:
         if "opt_g" not in meta:
             raise JigsawError(f"{path}: a solver-only checkpoint cannot be resumed")
         require(path, meta, opt_g=dict, opt_d=dict, history=list)
-        training = cls(config_from(path, payload["config"], SortGANConfig), device)
+        training = cls(config_from(path, payload["config"], SortGANConfig).validate(path), device)
         training.world_size = meta.get("world_size", 1)
         load_state(training.model, dequantize(payload["state_dict"], path), path)
         if training.ema is not None:
@@ -384,6 +396,8 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
                 totals[key] = totals.get(key, 0.0) + value / len(batches)
             progress.advance()
         totals = {key: mean_over_processes(value, 1, device, processes) for key, value in totals.items()}
+        for key in ("d_loss", "g_loss"):
+            check_finite_loss(totals[key], epoch, f"{'discriminator' if key == 'd_loss' else 'generator'} loss")
         validation = validate(training.model, val_images, val_shuffled, val_labels, training.solving_generator)
         record = {"epoch": epoch + 1, **totals, **validation}
         if processes.distributed:
@@ -418,7 +432,7 @@ def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict
     """A trained sortGAN (generator and discriminator) in eval mode on ``device``, and its checkpoint's config. It
     guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
-    config = config_from(path, payload["config"], SortGANConfig).validate()
+    config = config_from(path, payload["config"], SortGANConfig).validate(path)
     model = load_state(SortGAN.from_config(config), dequantize(payload["state_dict"], path), path)
     guesser = bundled_guesser(config.dataset)
     if guesser is not None:

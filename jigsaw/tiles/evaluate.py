@@ -75,7 +75,7 @@ def evaluate_tiles(
         if picture_folder is not None:
             picture_folder.mkdir(parents=True, exist_ok=True)
             picture = misplaced_outlined(image, arrangement, rows, cols, turns=cell_turns)
-            write_image(picture, picture_path(picture_folder, name), True)
+            write_image(picture, picture_path(picture_folder, name, list(images)), True)
         results.append(
             {
                 "image": name,
@@ -125,9 +125,13 @@ OUTLINE = (1.0, 0.0, 0.0)  # red
 """The colour that marks a misplaced tile in a solution picture."""
 
 
-def picture_path(folder: Path, image_name: str) -> Path:
-    """Where :func:`evaluate_tiles` writes the solution picture of ``image_name``."""
-    return folder / f"{Path(image_name).stem}-solution.png"
+def picture_path(folder: Path, image_name: str, names: list[str] | None = None) -> Path:
+    """Where :func:`evaluate_tiles` writes the solution picture of ``image_name``: ``<stem>-solution.png``, or
+    ``<stem>-<suffix>-solution.png`` when another of the evaluated ``names`` has the same stem (``b.png`` and
+    ``b.jpg``), so that no picture replaces another."""
+    stem, suffix = Path(image_name).stem, Path(image_name).suffix.lstrip(".")
+    shared = names is not None and sum(Path(name).stem == stem for name in names) > 1
+    return folder / (f"{stem}-{suffix}-solution.png" if shared and suffix else f"{stem}-solution.png")
 
 
 def misplaced_outlined(

@@ -17,7 +17,7 @@ from jigsaw.permute import random_permutations
 
 def parse_grid(text: str) -> tuple[int, int]:
     """``"4x6"`` -> ``(4, 6)`` (rows, columns)."""
-    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX×]\s*([0-9]{1,9})\s*", text)  # not '²'; no 5,000-digit sides
     if not match:
         raise JigsawError(f"grid {text!r} is not ROWSxCOLS, e.g. 4x4")
     rows, cols = int(match.group(1)), int(match.group(2))

@@ -21,14 +21,23 @@ from typing import Any
 
 import torch
 
-from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
+from jigsaw.checkpoint import (
+    check_history,
+    check_like,
+    config_from,
+    load_checkpoint,
+    load_state,
+    require,
+    restore,
+    save_checkpoint,
+)
 from jigsaw.datasets import data_dir, load_dataset, steps_per_epoch
 from jigsaw.devices import wrap
 from jigsaw.errors import JigsawError
 from jigsaw.models import build_model
 from jigsaw.permute import GRANULARITIES
 from jigsaw.progress import SILENT, Progress
-from jigsaw.runs import RunFolder
+from jigsaw.runs import RunFolder, check_run_settings
 from jigsaw.training import Data, Split, fit
 from jigsaw.weights.optim import BASE_OPTIMIZERS, INITS, IndexOptimizer, initialize
 
@@ -70,7 +79,9 @@ class IndexOptConfig:
     image_size: int = 224  # imagefolder: the side of the square crops the network sees
     classes: int | None = None  # imagefolder: class folders (counted by with_folder_classes); others have 10
 
-    def validate(self) -> IndexOptConfig:
+    def validate(self, path: object = None) -> IndexOptConfig:
+        """``self``, or one sentence on the first setting no run can use (``path``: the checkpoint it came from)."""
+        check_run_settings(path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit)
         checks = [
             (self.model in MODEL_DATASETS, f"unknown model {self.model!r}; choose one of {', '.join(MODEL_DATASETS)}"),
             (
@@ -89,6 +100,7 @@ class IndexOptConfig:
             (self.batch_size >= 1, "--batch-size must be at least 1"),
             (self.lr_decay >= 1.0, "--lr-decay must be at least 1 (the learning rate never grows)"),
             (self.image_size >= 16, "--image-size must be at least 16"),
+            (self.patience >= 1, "the patience must be at least 1 epoch"),
         ]
         for ok, message in checks:
             if not ok:
@@ -157,9 +169,10 @@ class IndexOptRun:
     def load(cls, path: Path, device: torch.device | str = "cpu") -> IndexOptRun:
         payload = load_checkpoint(path, KIND)
         meta = payload["meta"]
-        config = config_from(path, payload["config"], IndexOptConfig, defaults=LEGACY_DEFAULTS)
+        config = config_from(path, payload["config"], IndexOptConfig, defaults=LEGACY_DEFAULTS).validate(path)
         require(path, meta, optimizer=dict, scheduler=dict, history=list, initial_state_dict=dict)
         run = cls(config, device)
+        check_like(path, "the scheduler state", meta["scheduler"], run.scheduler.state_dict())
         run.world_size = meta.get("world_size", 1)
         load_state(run.model, payload["state_dict"], path)
         load_state(config.network(), meta["initial_state_dict"], path, what="initial weights")

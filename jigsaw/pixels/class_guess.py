@@ -2,7 +2,7 @@
 
 sortGAN needs the class. A shuffle destroys where the pixels are but not which values occur (how much ink, how
 bright), and a small network on the sorted values alone names the class far more often than trying every class and
-keeping the recovery the discriminator rates most real (figures in the README, from ``jigsaw evaluate``). The
+keeping the recovery the discriminator rates most real (figures in ``docs/sortgan.md``, from ``jigsaw evaluate``). The
 bundled guessers are made by ``scripts/train_class_guessers.py``.
 """
 

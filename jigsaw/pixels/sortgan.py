@@ -12,7 +12,7 @@ Losses: the discriminator minimises BCE (real images -> 1, re-arranged ones -> 0
 Beyond the thesis (options; the thesis setting is the default): ``input="sorted"`` feeds the pixel values in
 ascending order (a random shuffle's order is pure noise, only the values carry information), and ``score_weight``
 adds the MSE between the generator's raw output and the image: the straight-through gradient of a sort is weak, a
-direct regression is not (measurements in ``CHANGELOG.md``); ``discriminator="conv"`` judges with
+direct regression is not (measured in ``docs/research-log.md``); ``discriminator="conv"`` judges with
 :class:`ConvDiscriminator` instead of the MLP, ``generator="conv"`` draws with :class:`ConvGenerator`; ``ema``
 solves with a moving average of the generator's weights; ``spectral_norm`` normalises the discriminator's layers.
 """
@@ -134,8 +134,8 @@ class ConvDiscriminator(nn.Module):
 class ConvGenerator(nn.Module):
     """Scores ``(B, 784)`` from pixel values and one-hot label ``(B, 794)``: two linear layers to a 64-channel 7x7
     map, then two transposed 4x4 convolutions (7 -> 14 -> 28 pixels) and a 3x3 one to one channel. Neighbouring
-    positions share filters: a spatial prior the MLP does not have (what it does to realism: the README's sortGAN
-    families)."""
+    positions share filters: a spatial prior the MLP does not have (what it does to realism:
+    the sortGAN families of ``docs/sortgan.md``)."""
 
     def __init__(self, hidden: int = 512) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from torch import Tensor
 SHAPES = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
 """The rectangles (rows, columns) whose contents may trade places: tiles, dominoes and runs of three, chosen before
 measuring; on the MIT set, tiles alone mend 2 of its 7 imperfect solutions, dominoes a third, and larger blocks
-nothing more (``benchmarks/bench_tile_sets.py``; see the CHANGELOG)."""
+nothing more (``benchmarks/bench_tile_sets.py``; see ``docs/research-log.md``)."""
 
 MAX_ROUNDS = 100
 """A bound on the rounds of swaps; the total seam cost falls in every round, so this only guards the run time."""
@@ -26,7 +26,8 @@ MOVES_PER_SHAPE = 512
 DOUBT = 2
 """A tile is doubtful when this many of its seams or more join it to a tile that is not its best match on that side
 (both ways): a misplaced tile disagrees on every side, its right neighbours on one. With 1, flat skies, where correct
-seams often disagree, make most tiles doubtful and the first round several times slower (see the CHANGELOG)."""
+seams often disagree, make most tiles doubtful and the first round several times slower
+(see ``docs/research-log.md``)."""
 
 MIN_GAIN = 1e-4
 """The least fall in total seam cost a swap must bring (seam costs are on the scale of their medians, about 1): below

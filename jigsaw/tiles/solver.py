@@ -262,14 +262,14 @@ def fits(tiles: int) -> bool:
 LARGE_FROM = 10_000
 """From this many tiles of known orientation on (or wherever the N x N tables would not fit), the solver keeps only
 each tile's best partners (:mod:`jigsaw.tiles.large`): measured by ``python benchmarks/bench_tile_scale.py [--large]``
-(see the README)."""
+(see ``docs/tiles.md``)."""
 
 
 MENDED_UP_TO = 2_000
 """Answers of up to this many tiles are mended by swaps (:func:`jigsaw.tiles.refine.refine`). Each round of swaps
 scores every pair of doubtful positions, so the cost grows with the square of the doubtful share: on the
 3,300-piece set it added up to 2 s to a 9 s solve, where the swaps changed the mean neighbour accuracy by +0.2
-points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets.py``; see the CHANGELOG."""
+points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets.py``; see ``docs/research-log.md``."""
 
 
 def check_fits(tiles: int) -> None:

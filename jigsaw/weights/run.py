@@ -7,10 +7,10 @@ Thesis settings: Adam for LeNet5, SGD with momentum 0.9 for the VGG; lr 1e-3 dec
 early stopping when test accuracy has not improved for 20 epochs. "Exponential decay with factor 1.01" is read as
 ``lr_epoch = lr / 1.01 ** epoch`` (``ExponentialLR(gamma=1/1.01)``), stepped once per epoch.
 
-Two choices the thesis does not state, on by default (``--no-normalize``, ``--shift 0`` turn them off; their measured
-effect is in ``CHANGELOG.md``): inputs standardised per channel with the training split's mean and std, and training
-images shifted at random by up to 2 pixels. A network trained this way expects standardised inputs. Checkpoints
-written before these options existed load with ``normalize=False, shift=0``.
+Two choices the thesis does not state, on by default (``--no-normalize``, ``--shift 0`` turn them off; their
+measured effect is in ``docs/research-log.md``): inputs standardised per channel with the training split's mean and
+std, and training images shifted at random by up to 2 pixels. A network trained this way expects standardised
+inputs. Checkpoints written before these options existed load with ``normalize=False, shift=0``.
 """
 
 from __future__ import annotations

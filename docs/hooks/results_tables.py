@@ -1,0 +1,53 @@
+"""MkDocs hook: each ``<!-- jigsaw-results NAME -->`` line of a page becomes the table of ``docs/results/NAME.json``,
+so a results table in these pages is never typed by hand: it is the committed file the benchmark wrote."""
+
+import json
+import re
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+MARKER = re.compile(r"^<!-- jigsaw-results (\S+) -->$", re.MULTILINE)
+SORTING_PUBLISHED = {3: (0.930, 0.951), 5: (0.837, 0.927), 7: (0.738, 0.909), 9: (0.649, 0.896), 15: (0.386, 0.857)}
+"""NeuralSort's Table 1 (Grover et al., ICLR 2019), deterministic NeuralSort, as reported."""
+ESTIMATORS = ("ste", "neuralsort", "softsort", "gumbel-sinkhorn", "softrank", "diffsort")
+
+
+def sorting(rows: list[dict]) -> str:
+    lengths = sorted({r["n"] for r in rows})
+    lines = ["| estimator | " + " | ".join(f"n = {n}" for n in lengths) + " |", "|---" * (len(lengths) + 1) + "|"]
+    for estimator in ESTIMATORS:
+        cells = []
+        for n in lengths:
+            mine = [r for r in rows if r["estimator"] == estimator and r["n"] == n]
+            exact = sum(r["exact"] for r in mine) / len(mine) if mine else None
+            element = sum(r["elementwise"] for r in mine) / len(mine) if mine else None
+            cells.append("—" if exact is None else f"{exact:.3f} ({element:.3f})")
+        if any(c != "—" for c in cells):
+            lines.append(f"| {estimator} | " + " | ".join(cells) + " |")
+    published = [
+        f"{SORTING_PUBLISHED[n][0]:.3f} ({SORTING_PUBLISHED[n][1]:.3f})" if n in SORTING_PUBLISHED else "—"
+        for n in lengths
+    ]
+    lines.append("| NeuralSort as published (Grover et al. 2019, Table 1) | " + " | ".join(published) + " |")
+    return "\n".join(lines)
+
+
+def index_estimators(rows: list[dict]) -> str:
+    lines = ["| estimator of the kernels | epochs | test accuracy | seconds |", "|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['estimator']} | {row['epochs']} | {row['test_accuracy']:.2%} | {row['seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+TABLES = {"sorting": sorting, "index_estimators": index_estimators}
+
+
+def table(name: str) -> str:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return f"*Not measured yet: `docs/results/{name}.json` is written by the command above.*"
+    return TABLES[name](json.loads(path.read_text()))
+
+
+def on_page_markdown(text, page, config, files):
+    return MARKER.sub(lambda match: table(match.group(1)), text)

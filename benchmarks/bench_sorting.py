@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--estimator", nargs="*", default=None, help="default: every one installed")
     parser.add_argument("--n", nargs="*", type=int, default=list(LENGTHS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0])
-    parser.add_argument("--images", type=int, default=350_000, help="item images seen in training")
+    parser.add_argument("--images", type=int, default=200_000, help="item images seen in training")
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--test-sequences", type=int, default=2000)

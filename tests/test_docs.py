@@ -72,7 +72,8 @@ def test_the_readme_is_read_in_five_minutes():
 
 def test_every_command_group_has_a_generated_reference_page():
     pages = "\n".join(p.read_text() for p in (REPO / "docs" / "cli").glob("*.md"))
-    for path in ("shuffle", "solve", "demo", "evaluate", "train index-opt", "train sortgan", "plot weights"):
+    commands = ("shuffle", "solve", "demo", "evaluate", "train index-opt", "train sortgan", "train piece-solver")
+    for path in (*commands, "plot weights"):
         assert f"<!-- jigsaw-cli {path} -->" in pages
         assert f"`jigsaw {path}`" in markdown(path)
     assert "`--granularity`" in markdown("train index-opt") and "layer \\| out_channel \\| kernel" in markdown(

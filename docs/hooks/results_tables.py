@@ -39,7 +39,20 @@ def index_estimators(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"sorting": sorting, "index_estimators": index_estimators}
+def pieces(rows: list[dict]) -> str:
+    lines = [
+        "| dataset | grid | method | test images | pieces right | perfect | PSNR dB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['dataset']} | {row['grid']}×{row['grid']} | {row['method']} | {row['images']:,} | "
+            f"{row['pieces_right']:.2%} | {row['perfect']:.2%} | {row['psnr']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+TABLES = {"sorting": sorting, "index_estimators": index_estimators, "pieces": pieces}
 
 
 def table(name: str) -> str:

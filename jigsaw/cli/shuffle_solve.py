@@ -109,15 +109,21 @@ def solve(
         typer.Option(help="A folder of pixel puzzles: CSV with the header file,label and one row per puzzle."),
     ] = None,
     model: Annotated[
-        Optional[Path], typer.Option(help="Pixels: sortGAN checkpoint (default: bundled for --dataset).")
-    ] = None,
-    dataset: Annotated[Dataset, typer.Option(help="Pixels: which bundled model to use.")] = Dataset.mnist,
-    method: Annotated[
-        str,
+        Optional[Path],
         typer.Option(
-            help="Pixels: sortgan, or classifier (frozen-classifier solver, needs --label and --classifiers)."
+            help="Pixels: sortGAN checkpoint; tiles, learned method: piece-solver checkpoint (default: bundled for "
+            "--dataset)."
         ),
-    ] = "sortgan",
+    ] = None,
+    dataset: Annotated[Dataset, typer.Option(help="Which bundled model to use.")] = Dataset.mnist,
+    method: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Pixels: sortgan (default), or classifier (frozen-classifier solver, needs --label and "
+            "--classifiers). Tiles: seams (default), or learned (the piece solver, for 28x28 grayscale puzzles; "
+            "chosen by itself where a bundled model has the puzzle's grid)."
+        ),
+    ] = None,
     classifiers: Annotated[
         Optional[Path], typer.Option(help="Pixels, classifier method: folder from `jigsaw train solver-nets`.")
     ] = None,
@@ -144,19 +150,23 @@ def solve(
     from jigsaw.pixels.solvers import SolverSettings, solve_digit
     from jigsaw.puzzles import puzzle_mode
 
+    tile_method = method in TILE_METHODS
+    pixel_method = method or "sortgan"
     settings = SolverSettings(dataset.value, model=model, classifiers=classifiers, device=str(resolve_device(device)))
     if puzzle.is_dir():
-        _solve_folder(puzzle, out, settings, method, labels, mode, label, grid, tile, steps, force, rotations)
+        _solve_folder(puzzle, out, settings, pixel_method, labels, mode, label, grid, tile, steps, force, rotations)
         return
     if labels is not None:
         raise JigsawError("--labels is for a folder of puzzles; for one puzzle give --label")
     check_image_output(out, force, inputs=(puzzle,))
-    pixel_options = label is not None or model is not None or classifiers is not None or method != "sortgan"
-    if (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
+    pixel_options = label is not None or classifiers is not None or (method is not None and not tile_method)
+    pixel_options = pixel_options or (model is not None and not tile_method)
+    if tile_method or (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
         if pixel_options:
-            raise JigsawError(f"{puzzle} is a tile puzzle: --label, --model, --classifiers and --method are for pixels")
-        _solve_tiles(puzzle, out, grid, tile, rotations, force)
+            raise JigsawError(f"{puzzle} is a tile puzzle: --label, --classifiers and --method {method} are for pixels")
+        _solve_tiles(puzzle, out, grid, tile, rotations, force, method, model, dataset.value, settings.device)
         return
+    method = pixel_method
     if grid is not None or tile is not None or rotations:
         raise JigsawError("--grid, --tile and --rotations only apply to --mode tiles")
     with Bar("optimising pixel positions", total=steps) as bar:  # shown by the classifier method only
@@ -198,10 +208,24 @@ def _solve_folder(
         warn(f"the seams do not trust the solution of {done.low_confidence[0]}{more}: likely wrong in places")
 
 
+TILE_METHODS = ("seams", "learned")
+
+
 def _solve_tiles(
-    puzzle: Path, out: Path, grid: Optional[str], tile: Optional[int], rotations: bool, force: bool
+    puzzle: Path,
+    out: Path,
+    grid: Optional[str],
+    tile: Optional[int],
+    rotations: bool,
+    force: bool,
+    method: Optional[str] = None,
+    model: Optional[Path] = None,
+    dataset: str = "mnist",
+    device: str = "cpu",
 ) -> None:
+    from jigsaw.errors import JigsawError
     from jigsaw.files import write_image
+    from jigsaw.pieces.solve import bundled_path, fits_bundled, solve_piece_puzzle
     from jigsaw.puzzles import read_tile_puzzle
     from jigsaw.tiles.solver import LOW_CONFIDENCE, solve_puzzle
 
@@ -209,6 +233,22 @@ def _solve_tiles(
     rows, cols = tiles.rows, tiles.cols
     if tiles.note:
         note(tiles.note)
+    learned = method == "learned" or (method is None and fits_bundled(tiles.image, rows, cols, dataset))
+    if learned:
+        if rotations or tiles.turned:
+            raise JigsawError("the learned piece solver places pieces of known orientation; drop --rotations")
+        path = model or bundled_path(dataset, rows)
+        if model is None and not path.exists():
+            raise JigsawError(f"no bundled {dataset} piece solver for {rows}x{cols} pieces; give --model CKPT")
+        if method is None:
+            note(
+                f"a {rows}x{cols} grayscale 28x28 puzzle: solved by the bundled {dataset} piece solver "
+                "(--method seams: by the seams)"
+            )
+        recovered = solve_piece_puzzle(tiles.image, rows, cols, path, device)
+        write_image(recovered, out, force=force)
+        say(f"placed {rows}x{cols} pieces of {puzzle} with the piece solver {path.name} -> {out}")
+        return
     with Bar(f"solving {rows}x{cols} tiles", total=None) as bar:
         solution = solve_puzzle(tiles.image, rows, cols, bar, tiles.lossy, rotations or tiles.turned)
     write_image(solution.image, out, force=force)

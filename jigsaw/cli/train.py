@@ -336,3 +336,62 @@ def train_sortgan(
         if processes.is_main:
             preview = write_preview(run.model, run.config.dataset, out / PREVIEW, data_dir, run.solving_generator)
             say(f"-> {folder.checkpoint}, {folder.log}, {preview} (original | shuffled | recovered)")
+
+
+class PieceEstimator(str, Enum):
+    ste = "ste"
+    gumbel_sinkhorn = "gumbel-sinkhorn"
+
+
+@command(
+    train_app,
+    "piece-solver",
+    epilog=examples(
+        "jigsaw train piece-solver --dataset mnist --grid 4 --out runs/pieces-mnist-4",
+        "jigsaw train piece-solver --grid 7 --estimator gumbel-sinkhorn --out runs/pieces-gs-7",
+    ),
+)
+def train_piece_solver(
+    context: typer.Context,
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoint.pt and log.jsonl.")],
+    dataset: Annotated[Dataset, typer.Option(help="Training set.")] = Dataset.mnist,
+    grid: Annotated[int, typer.Option(help="Pieces per side: 2, 4, 7 or 14 (28-pixel images).")] = 4,
+    estimator: Annotated[
+        PieceEstimator,
+        typer.Option(
+            help="ste: hard placements with the straight-through gradient; gumbel-sinkhorn: Mena et al.'s relaxation."
+        ),
+    ] = PieceEstimator.ste,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 5,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
+    limit: LimitOption = None,
+    resume: ResumeOption = False,
+    data_dir: DataDirOption = None,
+    device: DeviceOption = "auto",
+    force: ForceOption = False,
+) -> None:
+    """Train the learned piece solver: 28x28 digits cut into GRIDxGRID pieces and shuffled, placed again by a network
+    that embeds every piece and relates them with a small transformer. Runs unchanged under torchrun."""
+    options = dict(locals())
+    from jigsaw.pieces.run import PieceSolverConfig, PieceSolverRun, train
+
+    config = config_from_options(PieceSolverConfig, options)
+    describe = lambda r: f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, pieces right {r['val_pieces_right']:.4f}"
+    with (
+        processes_on(device) as (where, processes),
+        _run_in(PieceSolverRun, config, options, where, processes) as (
+            folder,
+            run,
+            steps,
+        ),
+    ):
+        with Bar(
+            f"piece solver, {run.config.grid}x{run.config.grid}", steps, describe, visible=processes.is_main
+        ) as bar:
+            train(run, folder, data_dir, progress=bar)
+        if processes.is_main:
+            say(
+                f"pieces right {run.history[-1]['val_pieces_right']:.4f} (first 1,000 test images) -> "
+                f"{folder.checkpoint}"
+            )

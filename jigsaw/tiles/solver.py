@@ -474,12 +474,13 @@ def solve_tiles_with_confidence(
         return solve_large(tiles, rows, cols, progress=progress, lossy=lossy)
     copies = TURNS if turns else 1
     check_fits(n * copies)
-    progress.start(starts + 3, "seam costs")
+    frames = 2 if turns and rows != cols else 1  # a turned picture may come together in the other frame
+    progress.start(frames * (starts + 2) + 1, "seam costs")
     right, down = oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)
     pairs = _pairs(right, down)
-    arrangements = _arrangements(pairs, rows, cols, starts, copies, progress)
-    if turns and rows != cols:  # the picture may come together turned by a quarter: grow it in the other frame too
-        sideways = _arrangements(pairs, cols, rows, starts, copies, progress)
+    arrangements, done = _arrangements(pairs, rows, cols, starts, copies, progress, frames - 1)
+    if frames == 2:  # grow it in the other frame too, and turn those answers back
+        sideways, _ = _arrangements(pairs, cols, rows, starts, copies, progress, 0, done)
         arrangements += [turned_solution(arrangement, cols, rows, 1) for arrangement in sideways]
     progress.advance("choosing the best fit")
     placement = min(arrangements, key=lambda arrangement: seam_dissimilarity(arrangement, rows, cols, right, down))
@@ -493,22 +494,32 @@ def solve_tiles_with_confidence(
 
 
 def _arrangements(
-    pairs: tuple[Tensor, Tensor, Tensor, Tensor], rows: int, cols: int, starts: int, copies: int, progress: Progress
-) -> list[Tensor]:
+    pairs: tuple[Tensor, Tensor, Tensor, Tensor],
+    rows: int,
+    cols: int,
+    starts: int,
+    copies: int,
+    progress: Progress,
+    frames_after: int = 0,
+    done: int = 0,
+) -> tuple[list[Tensor], int]:
     """Candidate solutions on a ``rows x cols`` grid: grown from the ``starts`` most distinctive tiles, and from the
-    :func:`consistent_block` at each of its :func:`_anchors`."""
+    :func:`consistent_block` at each of its :func:`_anchors`; and the units of progress counted so far, from
+    ``done``. Once the anchors are known the total is set again — this frame's growths, an estimate for the
+    ``frames_after`` frames still to grow and the final choice — so progress never counts past its total."""
     arrangements, partners = [], buddy_partners(*pairs[2:])
     for k, first in enumerate(_first_tiles(*pairs, k=starts, copies=copies)):
         progress.advance(f"growing from distinctive tile {k + 1} of {starts}")
         arrangements.append(_grow({first: (0, 0)}, rows, cols, pairs, copies=copies, partners=partners))
     progress.advance("joining confident seams")
+    done += starts + 1
     block = consistent_block(*pairs[:2], rows, cols, copies)
     anchors = _anchors(block, rows, cols)
-    progress.start(starts + 2 + len(anchors))
+    progress.start(done + len(anchors) + frames_after * (starts + 2) + 1)
     for k, anchor in enumerate(anchors):
         progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
         arrangements.append(_grow(block, rows, cols, pairs, anchor, copies, partners))
-    return arrangements
+    return arrangements, done + len(anchors)
 
 
 def turned_solution(placement: Tensor, rows: int, cols: int, quarter_turns: int) -> Tensor:

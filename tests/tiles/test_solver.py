@@ -212,3 +212,31 @@ def test_the_upright_turn_puts_the_bright_side_on_top():
 def test_turns_need_square_tiles():
     with pytest.raises(JigsawError, match="only square tiles"):
         solve_tiles(torch.rand(4, 3, 8, 10), 2, 2, turns=True)
+
+
+class CountingProgress:
+    """Records, at every unit of work, how many units were counted and the total then announced."""
+
+    def __init__(self):
+        self.total, self.count, self.seen = None, 0, []
+
+    def start(self, total, label=None):
+        self.total = total
+
+    def advance(self, label=None):
+        self.count += 1
+        self.seen.append((self.count, self.total))
+
+    def epoch(self, record):
+        pass
+
+
+def test_progress_never_counts_past_its_total_with_turned_tiles_in_a_non_square_frame():
+    from skimage import data as samples
+
+    picture = torch.from_numpy(samples.coffee()[:192, :256].copy()).permute(2, 0, 1).float() / 255  # 3x4 tiles of 64
+    shuffled, _, _ = shuffle_and_turn_tiles(picture, 3, 4, seed=11, turn=True)
+    progress = CountingProgress()
+    solve_tiles_with_confidence(cut(shuffled, 3, 4), 3, 4, progress=progress, turns=True)
+    assert progress.count > 10  # both frames grew
+    assert all(count <= total for count, total in progress.seen), progress.seen

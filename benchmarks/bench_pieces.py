@@ -1,0 +1,110 @@
+"""One table from tiles to pixels: digits cut into G x G pieces, shuffled, placed again.
+
+    scripts/train_piece_solvers.sh ste "4 2" 3 2              # the straight-through models (bundled)
+    scripts/train_piece_solvers.sh gumbel-sinkhorn "4 2" 3 2  # the baseline, the same network and budget
+    python benchmarks/bench_pieces.py                          # the table, docs/results/pieces.json, docs/pieces.png
+
+For each dataset and grid with trained runs in ``runs/pieces/``: every test image shuffled (its own permutation,
+seed 0) and solved by the straight-through model, the Gumbel-Sinkhorn model, and the seam solver of the tile
+puzzles (on the first ``--seam-limit`` test images: it solves one puzzle at a time). Pieces placed right count
+pixel-identical pieces as interchangeable; perfect: every piece right; PSNR of the reconstruction (a perfect one
+counts 100 dB). ``--bundle`` also writes the straight-through models into ``jigsaw/assets`` (half precision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from jigsaw.checkpoint import load_checkpoint, save_checkpoint
+from jigsaw.datasets import load_dataset
+from jigsaw.figures import write_labelled_grid
+from jigsaw.pieces.metrics import score_placements
+from jigsaw.pieces.model import assemble_pieces
+from jigsaw.pieces.run import KIND, placement_accuracy, shuffled_pieces, solve_pieces
+from jigsaw.pieces.solve import bundled_path, load_piece_solver
+from jigsaw.tiles.solver import solve_tiles
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = REPO / "runs" / "pieces"
+DOCS = REPO / "docs" / "results" / "pieces.json"
+PICTURE = REPO / "docs" / "pieces.png"
+
+
+def seam_row(images: torch.Tensor, grid: int) -> dict:
+    pieces, shuffled = shuffled_pieces(images, grid, torch.Generator().manual_seed(0))
+    placements = torch.stack([solve_tiles(tiles, grid, grid) for tiles in shuffled])
+    return score_placements(pieces, shuffled, placements)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=str(REPO / "data"))
+    parser.add_argument("--seam-limit", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--bundle", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows, figure_rows = [], {}
+    for dataset in ("mnist", "fashion-mnist"):
+        images = load_dataset(dataset, train=False, root=args.data_dir)[0]
+        for grid in (2, 4, 7, 14):
+            for estimator in ("ste", "gumbel-sinkhorn"):
+                checkpoint = RUNS / f"{dataset}-{grid}-{estimator}" / "checkpoint.pt"
+                if not checkpoint.exists():
+                    continue
+                model, config = load_piece_solver(checkpoint)
+                started = time.perf_counter()
+                scores = placement_accuracy(model, images, grid)
+                seconds = time.perf_counter() - started
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "grid": grid,
+                        "method": estimator,
+                        "images": len(images),
+                        **scores,
+                        "epochs": config.epochs,
+                        "puzzles_per_second": len(images) / seconds,
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+                if estimator == "ste":
+                    pieces, shuffled = shuffled_pieces(images[:1], grid, torch.Generator().manual_seed(0))
+                    puzzle = assemble_pieces(shuffled, grid)
+                    placement = solve_pieces(model, puzzle, grid)[0]
+                    recovered = assemble_pieces(shuffled[:, placement], grid)
+                    figure_rows[(dataset, grid)] = (images[0], puzzle[0], recovered[0])
+                    if args.bundle:
+                        payload = load_checkpoint(checkpoint, KIND)
+                        half = {k: v.half() for k, v in payload["state_dict"].items()}
+                        meta = {"history": payload["meta"]["history"], "command": payload["meta"].get("command", "")}
+                        save_checkpoint(bundled_path(dataset, grid), KIND, payload["config"], half, meta)
+            if any(r["dataset"] == dataset and r["grid"] == grid for r in rows):
+                limit = min(args.seam_limit, len(images))
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "grid": grid,
+                        "method": "seams",
+                        "images": limit,
+                        **seam_row(images[:limit], grid),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"wrote {DOCS}")
+    if figure_rows:
+        keys = sorted(figure_rows)
+        columns = [torch.stack([figure_rows[k][i] for k in keys]) for i in range(3)]
+        write_labelled_grid(columns, ("original", "shuffled", "recovered"), PICTURE, force=True)
+        print(f"wrote {PICTURE} (rows: {', '.join(f'{d} {g}x{g}' for d, g in keys)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The learned piece solver's network and its two ways of turning scores into a placement.
+
+A puzzle is a square image cut into ``G x G`` square pieces and shuffled. The network embeds every piece with one
+shared CNN, relates the pieces to each other with a small transformer over the set (no positions: the input order is
+the shuffle, which carries nothing), and scores every cell for every piece: ``log_alpha (B, P, P)`` with
+``log_alpha[b, i, j]`` the score of piece ``j`` in cell ``i`` — the convention of :mod:`jigsaw.relaxed`.
+
+Placements, from those scores:
+
+- :func:`straight_through_placement` (this toolkit's estimator): the Hungarian method's best placement in the forward
+  pass, its gradient handed to the scores unchanged, as :func:`jigsaw.rank_match` hands its own on;
+- :func:`gumbel_sinkhorn_placement` (Mena et al.'s): doubly-stochastic Gumbel-Sinkhorn samples in training.
+
+Either way the pieces are placed by the matrix (``cells = P @ pieces``) and, at test time, by the hard placement.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from jigsaw.relaxed import gumbel_sinkhorn, hard_permutation, permutation_matrix
+
+
+def cut_pieces(images: Tensor, grid: int) -> Tensor:
+    """``(B, C, H, W)`` -> ``(B, G*G, C, H/G, W/G)`` pieces in row-major order."""
+    b, c, h, w = images.shape
+    ph, pw = h // grid, w // grid
+    return images.reshape(b, c, grid, ph, grid, pw).permute(0, 2, 4, 1, 3, 5).reshape(b, grid * grid, c, ph, pw)
+
+
+def assemble_pieces(pieces: Tensor, grid: int) -> Tensor:
+    """Inverse of :func:`cut_pieces`: ``(B, G*G, C, ph, pw)`` -> ``(B, C, G*ph, G*pw)``."""
+    b, _, c, ph, pw = pieces.shape
+    return pieces.reshape(b, grid, grid, c, ph, pw).permute(0, 3, 1, 4, 2, 5).reshape(b, c, grid * ph, grid * pw)
+
+
+def place(matrix: Tensor, pieces: Tensor) -> Tensor:
+    """Cells ``(B, P, C, ph, pw)`` filled by ``matrix (B, P, P)`` (cell ``i`` gets ``sum_j matrix[i, j] piece_j``)."""
+    return (matrix @ pieces.flatten(2)).view_as(pieces)
+
+
+class PieceSolverNet(nn.Module):
+    """Scores ``(B, P, P)`` (cell by piece) for pieces ``(B, P, C, s, s)`` of a ``grid x grid`` puzzle."""
+
+    def __init__(self, grid: int, piece: int, channels: int = 1, width: int = 64, layers: int = 2, heads: int = 4):
+        super().__init__()
+        self.grid = grid
+        self.embed = nn.Sequential(
+            nn.Conv2d(channels, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(16 * piece * piece, width),
+        )
+        layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.0, batch_first=True)
+        self.relate = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.cells = nn.Linear(width, grid * grid)
+
+    def forward(self, pieces: Tensor) -> Tensor:
+        b, p = pieces.shape[:2]
+        features = self.embed(pieces.flatten(0, 1)).view(b, p, -1)  # (B, P, width)
+        return self.cells(self.relate(features)).transpose(1, 2)  # (B, cell, piece)
+
+
+def hard_placement(log_alpha: Tensor) -> Tensor:
+    """The best placement ``(B, P)``: cell ``i`` gets piece ``perm[i]`` (the Hungarian method on the scores)."""
+    return hard_permutation(log_alpha.detach())
+
+
+def straight_through_placement(log_alpha: Tensor, noise: Tensor | None = None) -> Tensor:
+    """The hard placement matrix ``(B, P, P)`` of ``log_alpha + noise`` forward; backward, the gradient reaches
+    ``log_alpha`` unchanged (perturb, then place: noise of Gumbel's distribution makes the placement a sample)."""
+    hard = permutation_matrix(hard_placement(log_alpha if noise is None else log_alpha + noise)).to(log_alpha)
+    return hard + log_alpha - log_alpha.detach()
+
+
+def sample_gumbel(shape: torch.Size | tuple[int, ...], generator: torch.Generator | None = None) -> Tensor:
+    """Standard Gumbel noise of ``shape`` (on the CPU), seeded by ``generator``."""
+    uniform = torch.rand(shape, generator=generator).clamp(1e-20, 1.0)
+    return -torch.log(-torch.log(uniform) + 1e-20)
+
+
+def gumbel_sinkhorn_placement(
+    log_alpha: Tensor, temperature: float, iterations: int, generator: torch.Generator | None = None
+) -> Tensor:
+    """One Gumbel-Sinkhorn sample ``(B, P, P)`` of the placement, as Mena et al. train their jigsaw network."""
+    return gumbel_sinkhorn(log_alpha, temperature, iterations, generator=generator)

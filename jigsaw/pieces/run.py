@@ -1,0 +1,201 @@
+"""Training the learned piece solver: a resumable run in a :class:`~jigsaw.runs.RunFolder`, and loading it to solve.
+
+The loss is the reconstruction's, as Mena et al. train their jigsaw network: the mean squared error between the
+image the placement assembles from the shuffled pieces and the original. Two reasons: it needs nothing but the
+original image, and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric,
+where a loss on the true assignment would demand an arbitrary one of them. The ``estimator`` decides how the
+placement is made in training — ``ste``: the hard placement with the straight-through gradient; ``gumbel-sinkhorn``:
+``samples`` Gumbel-Sinkhorn matrices — and nothing else differs between the two: the same network, data, budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
+from jigsaw.datasets import load_dataset
+from jigsaw.devices import mean_over_processes, shard, wrap
+from jigsaw.errors import JigsawError
+from jigsaw.permute import random_permutations
+from jigsaw.pieces.metrics import score_placements
+from jigsaw.pieces.model import (
+    PieceSolverNet,
+    assemble_pieces,
+    cut_pieces,
+    gumbel_sinkhorn_placement,
+    hard_placement,
+    place,
+    sample_gumbel,
+    straight_through_placement,
+)
+from jigsaw.progress import SILENT, Progress
+from jigsaw.runs import RunFolder, check_run_settings, command_line, epoch_seed
+from jigsaw.training import check_finite_loss
+
+KIND = "piece-solver"
+SIDE = 28
+"""The side of the images the piece solver learns: MNIST's and FashionMNIST's."""
+GRIDS = (2, 4, 7, 14)
+"""The grids whose pieces tile a 28-pixel side exactly."""
+ESTIMATORS = ("ste", "gumbel-sinkhorn")
+
+
+@dataclass
+class PieceSolverConfig:
+    dataset: str = "mnist"
+    grid: int = 4
+    estimator: str = "ste"
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    limit: int | None = None  # first N training images only
+    width: int = 64  # the embedding's and the transformer's width
+    layers: int = 2  # transformer layers
+    temperature: float = 1.0  # gumbel-sinkhorn
+    iterations: int = 20  # gumbel-sinkhorn
+    samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for both estimators (5: as Mena et al.)
+
+    def validate(self, path: object = None) -> PieceSolverConfig:
+        check_run_settings(path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit)
+        if self.dataset not in ("mnist", "fashion-mnist"):
+            raise JigsawError(f"the piece solver learns mnist or fashion-mnist, not {self.dataset}")
+        if self.grid not in GRIDS:
+            raise JigsawError(f"--grid {self.grid}: 28-pixel images cut into {', '.join(map(str, GRIDS))} per side")
+        if self.estimator not in ESTIMATORS:
+            raise JigsawError(f"unknown estimator {self.estimator!r}; choose {' or '.join(ESTIMATORS)}")
+        for name in ("batch_size", "width", "layers", "iterations", "samples"):
+            if getattr(self, name) < 1:
+                raise JigsawError(f"{name} must be at least 1")
+        if self.width % 4:
+            raise JigsawError("the width must be a multiple of 4 (the transformer's heads)")
+        return self
+
+    def network(self) -> PieceSolverNet:
+        return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers)
+
+    def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
+        size = min(self.limit or 60_000, 60_000)
+        per_process = -(-size // world_size)
+        return -(-per_process // self.batch_size) * (self.epochs - epochs_done)
+
+
+def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """``(pieces in order (B, P, 1, s, s), the same pieces shuffled)``, each image with its own permutation."""
+    pieces = cut_pieces(images, grid)
+    perms = random_permutations(len(images), grid * grid, generator).to(images.device)
+    return pieces, pieces[torch.arange(len(images), device=images.device).unsqueeze(1), perms]
+
+
+def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tensor, generator) -> Tensor:
+    """The mean squared error of the placed pieces against the originals, over ``config.samples`` placements per
+    puzzle: Gumbel-perturbed hard placements with the straight-through gradient (``ste``), or Gumbel-Sinkhorn
+    samples. Pixels are centred on 0 first: a hard placement's error is the same, but the straight-through gradient
+    of a cell's score for a piece is the piece's product with the cell's error, which would be 0 for every black
+    piece of a digit."""
+    log_alpha = net(shuffled)
+    pieces, shuffled = pieces - 0.5, shuffled - 0.5
+    losses = []
+    for _ in range(config.samples):
+        if config.estimator == "ste":
+            noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
+            matrix = straight_through_placement(log_alpha, noise)
+        else:
+            matrix = gumbel_sinkhorn_placement(log_alpha, config.temperature, config.iterations, generator)
+        losses.append(F.mse_loss(place(matrix, shuffled), pieces))
+    return torch.stack(losses).mean()
+
+
+class PieceSolverRun:
+    """Network, optimizer and history of a piece-solver run."""
+
+    def __init__(self, config: PieceSolverConfig, device: torch.device | str = "cpu"):
+        self.config = config.validate()
+        torch.manual_seed(config.seed)
+        self.model = config.network().to(device)  # initialised on the CPU: the same weights on any device
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.history: list[dict] = []
+        self.world_size = 1
+
+    def save(self, path: Path) -> None:
+        meta = {
+            "optimizer": self.optimizer.state_dict(),
+            "history": self.history,
+            "command": command_line(),
+            "world_size": self.world_size,
+        }
+        save_checkpoint(path, KIND, asdict(self.config), self.model.state_dict(), meta)
+
+    @classmethod
+    def load(cls, path: Path, device: torch.device | str = "cpu") -> PieceSolverRun:
+        payload = load_checkpoint(path, KIND)
+        meta = payload["meta"]
+        require(path, meta, optimizer=dict, history=list)
+        run = cls(config_from(path, payload["config"], PieceSolverConfig).validate(path), device)
+        run.world_size = meta.get("world_size", 1)
+        load_state(run.model, payload["state_dict"], path)
+        restore(path, "the optimizer state", lambda: run.optimizer.load_state_dict(meta["optimizer"]))
+        run.history = check_history(path, meta["history"])
+        return run
+
+
+def train(run: PieceSolverRun, folder: RunFolder | Path, data_root=None, progress: Progress = SILENT) -> list[dict]:
+    """Train until ``config.epochs``, committing every epoch (checkpoint, log). Under ``torchrun`` the network is
+    DDP-wrapped and each process trains its shard of every epoch; only the main process writes."""
+    config, folder = run.config, RunFolder.of(folder)
+    processes = folder.processes
+    device = next(run.model.parameters()).device
+    net = wrap(run.model, device, processes)
+    images = load_dataset(config.dataset, train=True, root=data_root)[0][: config.limit].to(device)
+    test = load_dataset(config.dataset, train=False, root=data_root)[0][:1000].to(device)
+    folder.open(run)
+    for epoch in range(len(run.history), config.epochs):
+        generator = torch.Generator().manual_seed(epoch_seed(config.seed, epoch))
+        run.model.train()
+        total, batches = (
+            0.0,
+            shard(torch.randperm(len(images), generator=generator), processes).split(config.batch_size),
+        )
+        for index in batches:
+            pieces, shuffled = shuffled_pieces(images[index.to(device)], config.grid, generator)
+            loss = reconstruction_loss(net, config, pieces, shuffled, generator)
+            run.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            run.optimizer.step()
+            total += loss.item()
+            progress.advance()
+        epoch_loss = mean_over_processes(total, len(batches), device, processes)
+        check_finite_loss(epoch_loss, epoch)
+        accuracy = placement_accuracy(run.model, test, config.grid)
+        record = {"epoch": epoch + 1, "train_loss": epoch_loss, "val_pieces_right": accuracy["pieces_right"]}
+        run.history.append(record)
+        folder.commit(run)
+        progress.epoch(record)
+    return run.history
+
+
+@torch.no_grad()
+def solve_pieces(model: PieceSolverNet, shuffled: Tensor, grid: int, batch: int = 1000) -> Tensor:
+    """Placements ``(B, P)`` for shuffled puzzles ``(B, 1, 28, 28)``: cell ``i`` of each gets its piece ``perm[i]``."""
+    model.eval()
+    device = next(model.parameters()).device
+    placements = []
+    for start in range(0, len(shuffled), batch):
+        pieces = cut_pieces(shuffled[start : start + batch].to(device), grid)
+        placements.append(hard_placement(model(pieces)).cpu())
+    return torch.cat(placements)
+
+
+@torch.no_grad()
+def placement_accuracy(model: PieceSolverNet, images: Tensor, grid: int, seed: int = 0) -> dict[str, float]:
+    """Shuffle ``images (B, 1, 28, 28)`` (seed ``seed``), solve, and measure: the share of cells holding a piece
+    pixel-identical to their own (identical pieces are interchangeable), puzzles entirely right, and the mean PSNR."""
+    generator = torch.Generator().manual_seed(seed)
+    pieces, shuffled = shuffled_pieces(images.cpu(), grid, generator)
+    placements = solve_pieces(model, assemble_pieces(shuffled, grid), grid)
+    return score_placements(pieces, shuffled, placements)

@@ -1,0 +1,54 @@
+"""The piece solver's network and placements: cutting, permutations, and the straight-through gradient."""
+
+import torch
+import torch.nn.functional as F
+
+from jigsaw.pieces.model import (
+    PieceSolverNet,
+    assemble_pieces,
+    cut_pieces,
+    gumbel_sinkhorn_placement,
+    hard_placement,
+    place,
+    straight_through_placement,
+)
+from jigsaw.relaxed import permutation_matrix
+
+
+def test_cut_and_assemble_are_inverse():
+    images = torch.rand(3, 1, 28, 28)
+    for grid in (2, 4, 7, 14):
+        pieces = cut_pieces(images, grid)
+        assert pieces.shape == (3, grid * grid, 1, 28 // grid, 28 // grid)
+        assert torch.equal(assemble_pieces(pieces, grid), images)
+    assert torch.equal(cut_pieces(images, 2)[:, 1], images[:, :, :14, 14:])  # row-major: the top right piece second
+
+
+def test_the_hard_placement_is_always_a_permutation():
+    for log_alpha in (torch.randn(50, 16, 16), torch.zeros(4, 9, 9), torch.ones(2, 49, 49)):
+        placement = hard_placement(log_alpha)
+        assert torch.equal(placement.sort(-1).values, torch.arange(log_alpha.shape[-1]).expand_as(placement))
+
+
+def test_the_network_scores_every_cell_for_every_piece():
+    net = PieceSolverNet(grid=4, piece=7)
+    assert net(torch.rand(5, 16, 1, 7, 7)).shape == (5, 16, 16)
+
+
+def test_the_straight_through_gradient_is_the_gradient_with_the_placement_held_fixed():
+    generator = torch.Generator().manual_seed(0)
+    log_alpha = torch.randn(3, 9, 9, generator=generator, requires_grad=True)
+    pieces, target = torch.rand(3, 9, 1, 4, 4, generator=generator), torch.rand(3, 9, 1, 4, 4, generator=generator)
+    F.mse_loss(place(straight_through_placement(log_alpha), pieces), target).backward()
+    fixed = permutation_matrix(hard_placement(log_alpha)).requires_grad_(True)
+    F.mse_loss(place(fixed, pieces), target).backward()
+    assert torch.allclose(log_alpha.grad, fixed.grad)
+    forward = place(straight_through_placement(log_alpha.detach()), pieces)
+    assert torch.allclose(forward, pieces[torch.arange(3).unsqueeze(1), hard_placement(log_alpha)])  # hard forward
+
+
+def test_gumbel_sinkhorn_placements_are_seeded_and_doubly_stochastic():
+    log_alpha = torch.randn(2, 4, 4)
+    first = gumbel_sinkhorn_placement(log_alpha, 1.0, 50, torch.Generator().manual_seed(1))
+    assert torch.equal(first, gumbel_sinkhorn_placement(log_alpha, 1.0, 50, torch.Generator().manual_seed(1)))
+    assert torch.allclose(first.sum(-2), torch.ones(2, 4), atol=1e-4)

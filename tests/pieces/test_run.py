@@ -1,0 +1,113 @@
+"""Training and solving with the piece solver: it learns, resumes exactly, and refuses puzzles it cannot take."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from jigsaw.cli import app
+from jigsaw.errors import JigsawError
+from jigsaw.files import read_image, write_image
+from jigsaw.pieces.metrics import score_placements
+from jigsaw.pieces.model import assemble_pieces
+from jigsaw.pieces.run import PieceSolverConfig, PieceSolverRun, placement_accuracy, shuffled_pieces, train
+from jigsaw.runs import RunFolder
+
+runner = CliRunner()
+
+
+def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root):
+    run = PieceSolverRun(PieceSolverConfig(grid=2, epochs=2, limit=1000, batch_size=32))
+    train(run, RunFolder(tmp_path / "run"), dataset_root)
+    images = mnist_test[0][:300]
+    learned = placement_accuracy(run.model, images, 2)
+    pieces, shuffled = shuffled_pieces(images, 2, torch.Generator().manual_seed(0))
+    identity = score_placements(pieces, shuffled, torch.arange(4).expand(len(images), 4))  # the shuffle kept
+    assert learned["pieces_right"] > identity["pieces_right"] + 0.3 and learned["perfect"] > 0.3
+
+
+@pytest.mark.parametrize("estimator", ["ste", "gumbel-sinkhorn"])
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, dataset_root, estimator):
+    config = dict(grid=4, limit=96, batch_size=32, estimator=estimator, samples=2)
+    whole = PieceSolverRun(PieceSolverConfig(epochs=2, **config))
+    train(whole, RunFolder(tmp_path / "whole"), dataset_root)
+    first = PieceSolverRun(PieceSolverConfig(epochs=1, **config))
+    train(first, RunFolder(tmp_path / "halves"), dataset_root)
+    resumed = PieceSolverRun.load(tmp_path / "halves" / "checkpoint.pt")
+    resumed.config.epochs = 2
+    train(resumed, RunFolder(tmp_path / "halves"), dataset_root)
+    for name, tensor in whole.model.state_dict().items():
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory, dataset_root):
+    folder = tmp_path_factory.mktemp("pieces")
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "piece-solver",
+            "--grid",
+            "4",
+            "--epochs",
+            "1",
+            "--limit",
+            "64",
+            "--data-dir",
+            str(dataset_root),
+            "--out",
+            str(folder / "run"),
+            "--device",
+            "cpu",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return folder / "run" / "checkpoint.pt"
+
+
+def puzzle(path, image, grid):
+    write_image(image, path, metadata={"jigsaw-mode": "tiles", "jigsaw-grid": f"{grid}x{grid}"})
+    return path
+
+
+def test_solve_with_the_learned_method_writes_a_rearrangement(tmp_path, model, mnist_test):
+    pieces, shuffled = shuffled_pieces(mnist_test[0][:1], 4, torch.Generator().manual_seed(3))
+    path = puzzle(tmp_path / "p.png", assemble_pieces(shuffled, 4)[0], 4)
+    out = tmp_path / "s.png"
+    result = runner.invoke(app, ["solve", str(path), "--method", "learned", "--model", str(model), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    solved = read_image(out)
+    assert torch.equal(solved.flatten().sort().values, read_image(path).flatten().sort().values)
+
+
+@pytest.mark.parametrize(
+    "image,grid,message",
+    [
+        (torch.rand(1, 28, 28), 7, "was trained on 4x4 pieces (mnist); this puzzle is 7x7"),
+        (torch.rand(3, 28, 28), 4, "solves grayscale puzzles; this one has 3 channels"),
+        (torch.rand(1, 56, 56), 4, "solves 28x28 puzzles; this one is 56x56"),
+        (torch.rand(1, 30, 30), 4, "does not divide"),
+    ],
+)
+def test_a_puzzle_the_model_cannot_take_is_one_line(tmp_path, model, image, grid, message):
+    if image.shape[-1] == 30:
+        Image.fromarray((image[0].numpy() * 255).astype(np.uint8)).save(tmp_path / "p.png")
+        path = tmp_path / "p.png"
+        args = ["--grid", "4x4"]
+    else:
+        path, args = puzzle(tmp_path / "p.png", image, grid), []
+    out = tmp_path / "s.png"
+    result = runner.invoke(
+        app, ["solve", str(path), "--method", "learned", "--model", str(model), "--out", str(out), *args]
+    )
+    assert result.exit_code == 2 and message in result.output and result.output.strip().count("\n") == 0, result.output
+    assert not out.exists()
+
+
+def test_a_bad_grid_or_estimator_is_refused():
+    with pytest.raises(JigsawError, match="--grid 5"):
+        PieceSolverConfig(grid=5).validate()
+    with pytest.raises(JigsawError, match="unknown estimator"):
+        PieceSolverConfig(estimator="sinkhorn").validate()

@@ -234,6 +234,8 @@ class CountingProgress:
 def test_progress_never_counts_past_its_total_with_turned_tiles_in_a_non_square_frame():
     from skimage import data as samples
 
+    from jigsaw.tiles.solver import solve_tiles_with_confidence
+
     picture = torch.from_numpy(samples.coffee()[:192, :256].copy()).permute(2, 0, 1).float() / 255  # 3x4 tiles of 64
     shuffled, _, _ = shuffle_and_turn_tiles(picture, 3, 4, seed=11, turn=True)
     progress = CountingProgress()

@@ -206,14 +206,8 @@ def train_index_opt(
     describe = lambda r: (
         f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, test accuracy {r['test_accuracy']:.4f}, lr {r['lr']:.2e}"
     )
-    with (
-        processes_on(device) as (where, processes),
-        _run_in(IndexOptRun, config, options, where, processes) as (
-            folder,
-            run,
-            steps,
-        ),
-    ):
+    with _run_in(IndexOptRun, config, options) as (folder, run, steps):
+        processes = folder.processes
         with Bar(run.config.describe(), steps, describe, visible=processes.is_main) as bar:
             history = train_run(run, folder, data_dir, progress=bar, workers=workers)
     best = max(history, key=lambda r: r["test_accuracy"])
@@ -223,29 +217,30 @@ def train_index_opt(
 
 @contextmanager
 def _run_in(
-    cls: Any, config: Any, options: dict[str, Any], where: Any, processes: Any, outputs: tuple[str, ...] = ()
+    cls: Any, config: Any, options: dict[str, Any], outputs: tuple[str, ...] = ()
 ) -> Iterator[tuple[Any, Any, int]]:
-    """``(folder, run, steps left)`` for the life of a training: the run folder ``--out`` claimed
-    (:meth:`jigsaw.runs.RunFolder.claimed`), its run of class ``cls`` resumed or started from ``config`` on the device
-    ``where``; the steps are this process's, for the bar."""
+    """``(folder, run, steps left)`` for the life of a training: ``--device`` resolved (and, under torchrun, the
+    process group joined), the run folder ``--out`` claimed (:meth:`jigsaw.runs.RunFolder.claimed`), its run of
+    class ``cls`` resumed or started from ``config``; the steps are this process's, for the bar."""
     from jigsaw.datasets import check_outside_data
     from jigsaw.runs import RunFolder
 
     out = options["out"]
     check_outside_data(out, config.dataset, options["data_dir"])
-    folder = RunFolder(out, processes, outputs)
-    with folder.claimed():
-        run = folder.start(
-            options["resume"],
-            options["force"],
-            options["epochs"],
-            lambda path: cls.load(path, where),
-            lambda: cls(config, where),
-            given_options(options["context"], options),
-        )
-        if folder.started_afresh and processes.is_main:
-            note(f"{out} holds no checkpoint yet (its first epoch never ended): starting the run afresh")
-        yield folder, run, run.config.steps_left(len(run.history), processes.world_size)
+    with processes_on(options["device"]) as (where, processes):
+        folder = RunFolder(out, processes, outputs)
+        with folder.claimed():
+            run = folder.start(
+                options["resume"],
+                options["force"],
+                options["epochs"],
+                lambda path: cls.load(path, where),
+                lambda: cls(config, where),
+                given_options(options["context"], options),
+            )
+            if folder.started_afresh and processes.is_main:
+                note(f"{out} holds no checkpoint yet (its first epoch never ended): starting the run afresh")
+            yield folder, run, run.config.steps_left(len(run.history), processes.world_size)
 
 
 class GanInput(str, Enum):
@@ -327,10 +322,8 @@ def train_sortgan(
         f"epoch {r['epoch']}: D {r['d_loss']:.3f}, G {r['g_loss']:.3f}, validation MSE "
         f"{r['val_mse']:.4f}, PSNR {r['val_psnr']:.2f} dB"
     )
-    with (
-        processes_on(device) as (where, processes),
-        _run_in(SortGANRun, config, options, where, processes, outputs=(PREVIEW,)) as (folder, run, steps),
-    ):
+    with _run_in(SortGANRun, config, options, outputs=(PREVIEW,)) as (folder, run, steps):
+        processes = folder.processes
         with Bar(f"sortGAN on {run.config.dataset}", steps, describe, visible=processes.is_main) as bar:
             train(run, folder, data_dir, progress=bar)
         if processes.is_main:
@@ -378,14 +371,8 @@ def train_piece_solver(
 
     config = config_from_options(PieceSolverConfig, options)
     describe = lambda r: f"epoch {r['epoch']}: loss {r['train_loss']:.4f}, pieces right {r['val_pieces_right']:.4f}"
-    with (
-        processes_on(device) as (where, processes),
-        _run_in(PieceSolverRun, config, options, where, processes) as (
-            folder,
-            run,
-            steps,
-        ),
-    ):
+    with _run_in(PieceSolverRun, config, options) as (folder, run, steps):
+        processes = folder.processes
         with Bar(
             f"piece solver, {run.config.grid}x{run.config.grid}", steps, describe, visible=processes.is_main
         ) as bar:

@@ -1,14 +1,16 @@
 """One table from tiles to pixels: digits cut into G x G pieces, shuffled, placed again.
 
-    scripts/train_piece_solvers.sh ste "4 2" 3 2              # the straight-through models (bundled)
+    scripts/train_piece_solvers.sh ste "4 2" 3 2              # the straight-through models
+    scripts/train_piece_solvers.sh ste-sinkhorn "4 2" 3 2     # hard forward, Sinkhorn backward
     scripts/train_piece_solvers.sh gumbel-sinkhorn "4 2" 3 2  # the baseline, the same network and budget
-    python benchmarks/bench_pieces.py                          # the table, docs/results/pieces.json, docs/pieces.png
+    python benchmarks/bench_pieces.py --bundle ste-sinkhorn    # the table, docs/results/pieces.json, docs/pieces.png
 
 For each dataset and grid with trained runs in ``runs/pieces/``: every test image shuffled (its own permutation,
 seed 0) and solved by the straight-through model, the Gumbel-Sinkhorn model, and the seam solver of the tile
 puzzles (on the first ``--seam-limit`` test images: it solves one puzzle at a time). Pieces placed right count
 pixel-identical pieces as interchangeable; perfect: every piece right; PSNR of the reconstruction (a perfect one
-counts 100 dB). ``--bundle`` also writes the straight-through models into ``jigsaw/assets`` (half precision).
+counts 100 dB). ``--bundle ESTIMATOR`` also writes that estimator's models into ``jigsaw/assets`` (half precision)
+and draws ``docs/pieces.png`` with them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from jigsaw.datasets import load_dataset
 from jigsaw.figures import write_labelled_grid
 from jigsaw.pieces.metrics import score_placements
 from jigsaw.pieces.model import assemble_pieces
-from jigsaw.pieces.run import KIND, placement_accuracy, shuffled_pieces, solve_pieces
+from jigsaw.pieces.run import ESTIMATORS, KIND, placement_accuracy, shuffled_pieces, solve_pieces
 from jigsaw.pieces.solve import bundled_path, load_piece_solver
 from jigsaw.tiles.solver import solve_tiles
 
@@ -46,14 +48,14 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(REPO / "data"))
     parser.add_argument("--seam-limit", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--bundle", action="store_true")
+    parser.add_argument("--bundle", choices=ESTIMATORS, default=None, help="also bundle this estimator's models")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows, figure_rows = [], {}
     for dataset in ("mnist", "fashion-mnist"):
         images = load_dataset(dataset, train=False, root=args.data_dir)[0]
         for grid in (2, 4, 7, 14):
-            for estimator in ("ste", "gumbel-sinkhorn"):
+            for estimator in ESTIMATORS:
                 checkpoint = RUNS / f"{dataset}-{grid}-{estimator}" / "checkpoint.pt"
                 if not checkpoint.exists():
                     continue
@@ -73,13 +75,13 @@ def main() -> None:
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)
-                if estimator == "ste":
+                if estimator == args.bundle:
                     pieces, shuffled = shuffled_pieces(images[:1], grid, torch.Generator().manual_seed(0))
                     puzzle = assemble_pieces(shuffled, grid)
                     placement = solve_pieces(model, puzzle, grid)[0]
                     recovered = assemble_pieces(shuffled[:, placement], grid)
                     figure_rows[(dataset, grid)] = (images[0], puzzle[0], recovered[0])
-                    if args.bundle:
+                    if args.bundle:  # half precision: the model is small, its placements do not move
                         payload = load_checkpoint(checkpoint, KIND)
                         half = {k: v.half() for k, v in payload["state_dict"].items()}
                         meta = {"history": payload["meta"]["history"], "command": payload["meta"].get("command", "")}

@@ -93,3 +93,16 @@ def test_nothing_speaks_of_how_it_was_built():
         for number, line in enumerate(path.read_text(errors="ignore").splitlines(), 1):
             if process.search(line.replace('scope="session"', "")) and "process = re.compile" not in line:
                 raise AssertionError(f"{name}:{number}: {line.strip()}")
+
+
+def test_the_readme_results_tables_are_drawn_from_their_json():
+    """The README's results blocks are what ``python docs/hooks/results_tables.py`` draws from ``docs/results``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_tables", REPO / "docs" / "hooks" / "results_tables.py")
+    assert spec is not None and spec.loader is not None
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    readme = (REPO / "README.md").read_text()
+    assert "<!-- jigsaw-results sorting begin -->" in readme
+    assert tables.refresh_readme(readme) == readme, "run: python docs/hooks/results_tables.py"

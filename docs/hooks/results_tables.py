@@ -64,3 +64,18 @@ def table(name: str) -> str:
 
 def on_page_markdown(text, page, config, files):
     return MARKER.sub(lambda match: table(match.group(1)), text)
+
+
+README_BLOCK = re.compile(r"(<!-- jigsaw-results (\S+) begin -->\n).*?(\n<!-- jigsaw-results \2 end -->)", re.S)
+
+
+def refresh_readme(text: str) -> str:
+    """``text`` (the README, which GitHub shows as it is) with each block between ``<!-- jigsaw-results NAME begin
+    -->`` and ``... end -->`` redrawn from ``docs/results/NAME.json``."""
+    return README_BLOCK.sub(lambda m: m.group(1) + table(m.group(2)) + m.group(3), text)
+
+
+if __name__ == "__main__":  # python docs/hooks/results_tables.py: redraw the README's results tables
+    readme = RESULTS.parents[1] / "README.md"
+    readme.write_text(refresh_readme(readme.read_text()))
+    print(f"redrew the results tables of {readme}")

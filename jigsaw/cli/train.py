@@ -333,6 +333,7 @@ def train_sortgan(
 
 class PieceEstimator(str, Enum):
     ste = "ste"
+    ste_sinkhorn = "ste-sinkhorn"
     gumbel_sinkhorn = "gumbel-sinkhorn"
 
 
@@ -352,7 +353,8 @@ def train_piece_solver(
     estimator: Annotated[
         PieceEstimator,
         typer.Option(
-            help="ste: hard placements with the straight-through gradient; gumbel-sinkhorn: Mena et al.'s relaxation."
+            help="ste: hard placements, the gradient handed to the scores unchanged; ste-sinkhorn: hard placements, "
+            "the gradient through the Sinkhorn relaxation; gumbel-sinkhorn: Mena et al.'s relaxation."
         ),
     ] = PieceEstimator.ste,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 5,

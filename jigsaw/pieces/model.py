@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from jigsaw.relaxed import gumbel_sinkhorn, hard_permutation, permutation_matrix
+from jigsaw.relaxed import gumbel_sinkhorn, hard_permutation, permutation_matrix, sinkhorn
 
 
 def cut_pieces(images: Tensor, grid: int) -> Tensor:
@@ -69,11 +69,17 @@ def hard_placement(log_alpha: Tensor) -> Tensor:
     return hard_permutation(log_alpha.detach())
 
 
-def straight_through_placement(log_alpha: Tensor, noise: Tensor | None = None) -> Tensor:
-    """The hard placement matrix ``(B, P, P)`` of ``log_alpha + noise`` forward; backward, the gradient reaches
-    ``log_alpha`` unchanged (perturb, then place: noise of Gumbel's distribution makes the placement a sample)."""
-    hard = permutation_matrix(hard_placement(log_alpha if noise is None else log_alpha + noise)).to(log_alpha)
-    return hard + log_alpha - log_alpha.detach()
+def straight_through_placement(
+    log_alpha: Tensor, noise: Tensor | None = None, through: tuple[float, int] | None = None
+) -> Tensor:
+    """The hard placement matrix ``(B, P, P)`` of ``log_alpha + noise`` forward (perturb, then place: noise of
+    Gumbel's distribution makes the placement a sample). Backward, the gradient reaches ``log_alpha`` unchanged, as
+    :func:`jigsaw.rank_match` hands on its own; with ``through = (temperature, iterations)``, through the Sinkhorn
+    relaxation of the same perturbed scores instead."""
+    perturbed = log_alpha if noise is None else log_alpha + noise
+    hard = permutation_matrix(hard_placement(perturbed)).to(log_alpha)
+    relaxed = log_alpha if through is None else sinkhorn(perturbed, through[1], through[0])
+    return hard + relaxed - relaxed.detach()
 
 
 def sample_gumbel(shape: torch.Size | tuple[int, ...], generator: torch.Generator | None = None) -> Tensor:

@@ -42,7 +42,7 @@ SIDE = 28
 """The side of the images the piece solver learns: MNIST's and FashionMNIST's."""
 GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
-ESTIMATORS = ("ste", "gumbel-sinkhorn")
+ESTIMATORS = ("ste", "ste-sinkhorn", "gumbel-sinkhorn")
 
 
 @dataclass
@@ -102,9 +102,10 @@ def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled
     pieces, shuffled = pieces - 0.5, shuffled - 0.5
     losses = []
     for _ in range(config.samples):
-        if config.estimator == "ste":
+        if config.estimator in ("ste", "ste-sinkhorn"):
             noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
-            matrix = straight_through_placement(log_alpha, noise)
+            through = None if config.estimator == "ste" else (config.temperature, config.iterations)
+            matrix = straight_through_placement(log_alpha, noise, through)
         else:
             matrix = gumbel_sinkhorn_placement(log_alpha, config.temperature, config.iterations, generator)
         losses.append(F.mse_loss(place(matrix, shuffled), pieces))

@@ -52,3 +52,19 @@ def test_gumbel_sinkhorn_placements_are_seeded_and_doubly_stochastic():
     first = gumbel_sinkhorn_placement(log_alpha, 1.0, 50, torch.Generator().manual_seed(1))
     assert torch.equal(first, gumbel_sinkhorn_placement(log_alpha, 1.0, 50, torch.Generator().manual_seed(1)))
     assert torch.allclose(first.sum(-2), torch.ones(2, 4), atol=1e-4)
+
+
+def test_straight_through_sinkhorn_is_hard_forward_and_sinkhorn_backward():
+    from jigsaw.relaxed import sinkhorn
+
+    generator = torch.Generator().manual_seed(2)
+    log_alpha = torch.randn(2, 4, 4, generator=generator, requires_grad=True)
+    pieces, target = torch.rand(2, 4, 1, 3, 3, generator=generator), torch.rand(2, 4, 1, 3, 3, generator=generator)
+    matrix = straight_through_placement(log_alpha, through=(1.0, 20))
+    assert torch.allclose(matrix, permutation_matrix(hard_placement(log_alpha)))
+    F.mse_loss(place(matrix, pieces), target).backward()
+    through, log_alpha.grad = log_alpha.grad.clone(), None
+    upstream = permutation_matrix(hard_placement(log_alpha)).requires_grad_(True)
+    F.mse_loss(place(upstream, pieces), target).backward()
+    (sinkhorn(log_alpha, 20, 1.0) * upstream.grad).sum().backward()
+    assert torch.allclose(through, log_alpha.grad, atol=1e-6)

@@ -143,6 +143,18 @@ def mean_over_processes(total: float, count: int, device: torch.device, processe
     return float(sums[0] / sums[1])
 
 
+def from_main(value: V, processes: Processes) -> V:
+    """The main process's ``value`` in every process (a decision only it can make, such as one that depends on
+    files it is about to create); ``value`` itself in a single process."""
+    if not processes.distributed:
+        return value
+    import torch.distributed as dist
+
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 def to_cpu(value: V) -> V:
     """Every tensor in a nested checkpoint structure on the CPU: checkpoints load on any machine."""
     if isinstance(value, Tensor):

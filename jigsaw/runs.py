@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jigsaw.devices import SINGLE, Processes
+from jigsaw.devices import SINGLE, Processes, from_main
 from jigsaw.errors import JigsawError
 from jigsaw.files import atomic_write, check_folder_writable
 
@@ -113,7 +113,8 @@ class RunFolder:
         ``create()``, which refuses to replace an existing run without ``force``. A resumed run keeps its recorded
         settings: ``requested`` (settings the user asked for by name) must agree with them. ``resume`` on an
         existing folder that holds no checkpoint yet (a run killed in its first epoch) starts the run afresh."""
-        if resume and not self.checkpoint.exists() and self.existed and not self.log.exists():
+        afresh = resume and not self.checkpoint.exists() and self.existed and not self.log.exists()
+        if from_main(afresh, self.processes):  # the main process saw the folder before it claimed it
             resume, force, self.started_afresh = False, True, True
         if resume:
             if not self.checkpoint.exists():

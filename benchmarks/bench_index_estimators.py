@@ -1,6 +1,6 @@
 """The thesis' claim, measured: is the straight-through estimator the right one for the index optimizer?
 
-    python benchmarks/bench_index_estimators.py                      # every estimator, 2 epochs each, seed 0
+    python benchmarks/bench_index_estimators.py                      # every estimator, 5 epochs each, seed 0
     python benchmarks/bench_index_estimators.py --estimator ste --epochs 1
 
 LeNet5 on MNIST is trained only by permuting its initial weights, at ``kernel`` granularity, once per estimator,
@@ -153,7 +153,7 @@ def train(estimator: str, epochs: int, seed: int, limit: int | None, data_dir) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--estimator", nargs="*", default=list(ESTIMATORS))
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)

@@ -13,8 +13,9 @@ only. Metrics: exact match (the whole order right) and element-wise (each item's
 Protocol (the same for every estimator; the published one is Adam at 1e-4, batch 20, for far longer): one CNN
 (:class:`NumberScorer`), Adam at ``--lr`` 1e-3, ``--batch`` 20 sequences per step, and a budget of
 ``--images`` item images seen in training (so short sequences take more steps than long ones). Each row is written
-to ``benchmarks/results/sorting/<estimator>-n<n>-seed<seed>.json`` as it finishes, so a stopped table resumes by
-running the same command; ``--table`` gathers them into ``docs/results/sorting.json``. One thread per process
+to ``benchmarks/results/sorting/<estimator>-n<n>-seed<seed>-images<budget>.json`` as it finishes, so a stopped
+table resumes by running the same command; ``--table`` gathers the rows of one budget (``--images``) into
+``docs/results/sorting.json``. One thread per process
 (``--threads``): two processes fit this 2-core machine; results depend on the thread count.
 """
 
@@ -123,8 +124,14 @@ def train_and_test(estimator: str, n: int, seed: int, args: argparse.Namespace) 
     }
 
 
-def gather() -> list[dict]:
-    rows = [json.loads(p.read_text()) for p in sorted(ROWS.glob("*.json"))]
+def row_path(estimator: str, n: int, seed: int, images: int) -> Path:
+    """Where one row's JSON is kept: one file per estimator, length, seed and training budget."""
+    return ROWS / f"{estimator}-n{n}-seed{seed}-images{images}.json"
+
+
+def gather(images: int) -> list[dict]:
+    """The rows trained with the budget ``images``."""
+    rows = [json.loads(p.read_text()) for p in sorted(ROWS.glob(f"*-images{images}.json"))]
     return sorted(rows, key=lambda r: (r["n"], list(ESTIMATOR_ORDER).index(r["estimator"]), r["seed"]))
 
 
@@ -175,14 +182,14 @@ def main() -> None:
         for n in args.n:
             for estimator in args.estimator or available_losses():
                 for seed in args.seeds:
-                    path = ROWS / f"{estimator}-n{n}-seed{seed}.json"
+                    path = row_path(estimator, n, seed, args.images)
                     if path.exists():
                         continue
                     row = train_and_test(estimator, n, seed, args)
                     row["machine"] = machine()
                     path.write_text(json.dumps(row, indent=2))
                     print(json.dumps({k: row[k] for k in ("estimator", "n", "exact", "elementwise", "train_seconds")}))
-    rows = gather()
+    rows = gather(args.images)
     print_table(rows)
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     keys = ("estimator", "n", "exact", "elementwise", "steps", "seed")

@@ -52,7 +52,32 @@ def pieces(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"sorting": sorting, "index_estimators": index_estimators, "pieces": pieces}
+def tiles_mit(report: dict) -> str:
+    """The MIT set's mean rows, orientation known (``tiles_mit-432.json``) and unknown (``..._rotated.json``)."""
+    lines = [
+        "| MIT set, 432 pieces | mean direct | mean neighbour | perfect | mean time | worst neighbour |",
+        "|---|---|---|---|---|---|",
+    ]
+    settings = (
+        ("orientation known", "tiles_mit-432"),
+        ("orientation unknown (`--rotations`)", "tiles_mit-432_rotated"),
+    )
+    for title, name in settings:
+        rows = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
+        mean = next(r for r in rows if r["image"] == "mean")
+        worst = next(r for r in rows if r["image"].startswith("worst"))
+        cells = [
+            f"{mean['direct %']:.1f} %",
+            f"{mean['neighbour %']:.1f} %",
+            f"{mean['perfect']} of 20",
+            f"{mean['seconds']:.2f} s",
+            f"{worst['neighbour %']:.1f} % ({worst['image'][7:]})",
+        ]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+TABLES = {"sorting": sorting, "index_estimators": index_estimators, "pieces": pieces, "tiles_mit-432": tiles_mit}
 
 
 def table(name: str) -> str:

@@ -77,7 +77,27 @@ def tiles_mit(report: dict) -> str:
     return "\n".join(lines)
 
 
-TABLES = {"sorting": sorting, "index_estimators": index_estimators, "pieces": pieces, "tiles_mit-432": tiles_mit}
+def evaluate(report: dict) -> str:
+    """``jigsaw evaluate``'s ``metrics.json``: the floor, two baselines and sortGAN."""
+    shown = {"shuffled": "shuffled (floor)", "class-mean": "class-mean", "knn": f"knn (k = {report['knn_k']})"}
+    shown["sortgan"] = "sortGAN (bundled)"
+    lines = [f"| {report['dataset']} | MSE | PSNR dB | judge acc. | Fréchet |", "|---|---|---|---|---|"]
+    for method, title in shown.items():
+        row = report["results"][method]
+        lines.append(
+            f"| {title} | {row['mse']:.4f} | {row['psnr']:.2f} | {row['accuracy']:.2%} | {row['frechet']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+TABLES = {
+    "evaluate_mnist": evaluate,
+    "evaluate_fashion-mnist": evaluate,
+    "sorting": sorting,
+    "index_estimators": index_estimators,
+    "pieces": pieces,
+    "tiles_mit-432": tiles_mit,
+}
 
 
 def table(name: str) -> str:

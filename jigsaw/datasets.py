@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from jigsaw.errors import JigsawError
+from jigsaw.files import remove_empty_folders
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 """Our names of the datasets -> their torchvision classes (imported on use: torchvision takes seconds to import)."""
@@ -71,7 +72,7 @@ def load_dataset(
     try:
         dataset = cls(str(root), train=train, download=download)
     except (RuntimeError, OSError) as error:
-        _remove_empty(created)
+        remove_empty_folders(created)  # what a failed download created
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise JigsawError(
             f"{name} is not in {folder} and could not be downloaded ({reason}); "
@@ -80,15 +81,6 @@ def load_dataset(
     pixels = torch.as_tensor(dataset.data)
     images = pixels.unsqueeze(1) if pixels.dim() == 3 else pixels.permute(0, 3, 1, 2)  # CIFAR: (N, H, W, 3)
     return images.float().div_(255.0).contiguous(), torch.as_tensor(dataset.targets).long()
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Take back the folders a failed download created, deepest first, if nothing was put in them."""
-    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
 
 
 def check_outside_data(out: str | os.PathLike, name: str, root: str | os.PathLike | None = None) -> None:

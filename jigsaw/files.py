@@ -185,9 +185,7 @@ def check_writable(path: str | os.PathLike, force: bool, inputs: tuple[Path, ...
     path = Path(path)
     if not path.name:
         raise JigsawError(f"{path} is not a file name")
-    for source in inputs:
-        if same_file(path, Path(source)):
-            raise JigsawError(f"{path} is the input {source}; write the result to another file")
+    refuse_inputs(path, inputs, "write the result to another file")
     if path.is_dir():
         raise JigsawError(f"{path} is a folder, not a file")
     if path.exists() and not force:
@@ -206,6 +204,23 @@ def check_folder_writable(folder: Path) -> None:
         existing = existing.parent
     if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
         raise JigsawError(f"cannot write in folder {existing}: permission denied")
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Take back ``folders`` that a failed command created, deepest first, where nothing was put in them."""
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def refuse_inputs(path: Path, inputs: tuple[Path, ...], advice: str) -> None:
+    """Refuse an output ``path`` that is one of the ``inputs`` (through links or another spelling), ``--force`` or
+    not; ``advice`` says what to do instead."""
+    for source in inputs:
+        if same_file(path, Path(source)):
+            raise JigsawError(f"{path} is the input {source}; {advice}")
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -266,9 +281,7 @@ def check_report_folder(out: Path, force: bool, *names: str, inputs: tuple[Path,
         raise JigsawError(f"{out} exists and is not a folder")
     check_folder_writable(out)
     for path in paths:
-        for source in inputs:
-            if same_file(path, source):
-                raise JigsawError(f"{path} is the input {source}; write the report to another folder")
+        refuse_inputs(path, inputs, "write the report to another folder")
         if path.exists() and not force:
             raise JigsawError(f"{path} already exists; pass --force to overwrite it")
     return paths

@@ -33,6 +33,7 @@ __all__ = [
     "hard_permutation",
     "neural_sort",
     "permutation_matrix",
+    "sample_gumbel",
     "sinkhorn",
     "soft_sort",
     "sorting_permutation",
@@ -65,9 +66,20 @@ def gumbel_sinkhorn(
     _check_matrix(log_alpha, "log_alpha")
     if not (math.isfinite(noise) and noise >= 0):
         raise JigsawError(f"noise must be a finite number at least 0, got {noise}")
-    uniform = torch.rand(log_alpha.shape, generator=generator, dtype=log_alpha.dtype).to(log_alpha.device)
-    gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0)) + 1e-20)
+    gumbel = sample_gumbel(log_alpha.shape, generator, log_alpha.dtype, log_alpha.device)
     return sinkhorn(log_alpha + noise * gumbel, iterations, temperature)
+
+
+def sample_gumbel(
+    shape: torch.Size | tuple[int, ...],
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+) -> Tensor:
+    """Standard Gumbel noise of ``shape``: drawn uniform on the CPU from ``generator`` (the same noise on any
+    device), then moved to ``device``."""
+    uniform = torch.rand(shape, generator=generator, dtype=dtype).to(device)
+    return -torch.log(-torch.log(uniform.clamp(1e-20, 1.0)) + 1e-20)
 
 
 def neural_sort(scores: Tensor, temperature: float = 1.0) -> Tensor:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from jigsaw.devices import SINGLE, Processes, from_main
 from jigsaw.errors import JigsawError
-from jigsaw.files import atomic_write, check_folder_writable
+from jigsaw.files import atomic_write, check_folder_writable, remove_empty_folders
 
 
 class Trainable(Protocol):
@@ -192,18 +192,14 @@ def claimed_folder(path: Path) -> Iterator[None]:
         path.mkdir(parents=True, exist_ok=True)
         handle = _lock(path / LOCK)
     except OSError as error:
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise JigsawError(f"cannot write in folder {path}: {error.strerror or error}") from None
     try:
         yield
-    except BaseException:
-        for partial in path.glob(".*.partial"):
-            partial.unlink(missing_ok=True)
-        raise
     finally:
         (path / LOCK).unlink(missing_ok=True)
         handle.close()
-        _remove_empty(created)
+        remove_empty_folders(created)
 
 
 def _lock(path: Path) -> Any:
@@ -231,12 +227,3 @@ def _lock(path: Path) -> Any:
     handle.write(f"pid {os.getpid()}")
     handle.flush()
     return handle
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Take back ``folders`` (deepest first) that this process created, where nothing was put in them."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass

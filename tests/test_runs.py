@@ -129,3 +129,10 @@ def test_start_refuses_to_replace_a_run_without_force(tmp_path):
 
 def test_epoch_seeds_differ_by_seed_and_epoch():
     assert len({epoch_seed(s, e) for s in range(5) for e in range(100)}) == 500
+
+
+def test_the_cli_knows_the_seed_range_without_importing_torch():
+    from jigsaw.cli.common import MAX_SEED as cli_max_seed
+    from jigsaw.runs import MAX_SEED
+
+    assert cli_max_seed == MAX_SEED

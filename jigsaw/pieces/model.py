@@ -82,12 +82,6 @@ def straight_through_placement(
     return hard + relaxed - relaxed.detach()
 
 
-def sample_gumbel(shape: torch.Size | tuple[int, ...], generator: torch.Generator | None = None) -> Tensor:
-    """Standard Gumbel noise of ``shape`` (on the CPU), seeded by ``generator``."""
-    uniform = torch.rand(shape, generator=generator).clamp(1e-20, 1.0)
-    return -torch.log(-torch.log(uniform) + 1e-20)
-
-
 def gumbel_sinkhorn_placement(
     log_alpha: Tensor, temperature: float, iterations: int, generator: torch.Generator | None = None
 ) -> Tensor:

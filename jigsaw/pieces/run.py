@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from jigsaw.checkpoint import check_history, config_from, load_checkpoint, load_state, require, restore, save_checkpoint
-from jigsaw.datasets import load_dataset
+from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.devices import mean_over_processes, shard, wrap
 from jigsaw.errors import JigsawError
 from jigsaw.permute import random_permutations
@@ -30,10 +30,10 @@ from jigsaw.pieces.model import (
     gumbel_sinkhorn_placement,
     hard_placement,
     place,
-    sample_gumbel,
     straight_through_placement,
 )
 from jigsaw.progress import SILENT, Progress
+from jigsaw.relaxed import sample_gumbel
 from jigsaw.runs import RunFolder, check_run_settings, command_line, epoch_seed
 from jigsaw.training import check_finite_loss
 
@@ -80,9 +80,8 @@ class PieceSolverConfig:
         return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers)
 
     def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
-        size = min(self.limit or 60_000, 60_000)
-        per_process = -(-size // world_size)
-        return -(-per_process // self.batch_size) * (self.epochs - epochs_done)
+        """Training steps still to run (for a progress bar)."""
+        return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
 
 
 def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:

@@ -145,7 +145,7 @@ def _evaluate_tiles(
     from jigsaw.files import check_report_folder, same_file
     from jigsaw.tiles.evaluate import evaluate_tiles, picture_path, read_images, tile_setting, write_report
 
-    if images is not None and out.is_dir() and images.is_dir() and same_file(out, images):
+    if images is not None and same_file(out, images):
         raise JigsawError(f"--out {out} is the image folder: the report would mix with the images; use another folder")
     metrics_path, _ = check_report_folder(out, force, "metrics.json", "grid.png")
     tile_size, grid_shape = tile_setting(tile, grid)

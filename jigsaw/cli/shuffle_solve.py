@@ -159,8 +159,8 @@ def solve(
     if labels is not None:
         raise JigsawError("--labels is for a folder of puzzles; for one puzzle give --label")
     check_image_output(out, force, inputs=(puzzle,))
-    pixel_options = label is not None or classifiers is not None or (method is not None and not tile_method)
-    pixel_options = pixel_options or (model is not None and not tile_method)
+    named = method is not None or model is not None
+    pixel_options = label is not None or classifiers is not None or (named and not tile_method)
     if tile_method or (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
         if pixel_options:
             raise JigsawError(f"{puzzle} is a tile puzzle: --label, --classifiers and --method {method} are for pixels")

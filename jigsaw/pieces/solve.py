@@ -20,11 +20,6 @@ def bundled_path(dataset: str, grid: int) -> Path:
     return Path(str(resources.files("jigsaw") / "assets" / f"pieces-{dataset}-{grid}x{grid}.pt"))
 
 
-def bundled_grids(dataset: str) -> list[int]:
-    """The grids that have a bundled model for ``dataset``."""
-    return [grid for grid in range(1, SIDE + 1) if bundled_path(dataset, grid).exists()]
-
-
 def fits_bundled(image: Tensor, rows: int, cols: int, dataset: str) -> bool:
     """Whether a tile puzzle ``(C, H, W)`` is one a bundled piece solver takes: a 28x28 grayscale digit-sized image
     cut into a square grid that has a bundled model."""

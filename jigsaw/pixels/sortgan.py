@@ -396,8 +396,8 @@ def train(training: SortGANRun, folder: RunFolder | Path, data_root=None, progre
                 totals[key] = totals.get(key, 0.0) + value / len(batches)
             progress.advance()
         totals = {key: mean_over_processes(value, 1, device, processes) for key, value in totals.items()}
-        for key in ("d_loss", "g_loss"):
-            check_finite_loss(totals[key], epoch, f"{'discriminator' if key == 'd_loss' else 'generator'} loss")
+        for key, what in (("d_loss", "discriminator loss"), ("g_loss", "generator loss")):
+            check_finite_loss(totals[key], epoch, what)
         validation = validate(training.model, val_images, val_shuffled, val_labels, training.solving_generator)
         record = {"epoch": epoch + 1, **totals, **validation}
         if processes.distributed:

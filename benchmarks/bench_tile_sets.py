@@ -1,7 +1,9 @@
 """The tile solver on the literature's standard square-jigsaw sets: direct, neighbour, perfect, seconds, memory.
 
     python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/mit-432 [--tile 28] [--seed 0] [--jpeg 90]
-        [--rotations] [--near 2] [--seeds 0 100 200]
+        [--rotations] [--near 2] [--seeds 0 100 200] [--size 756x560]
+    python benchmarks/bench_tile_sets.py --set skimage --size 756x560 --rotations --seeds 0 100
+
 
 Each image (used at its own size, centre-cropped to a multiple of the tile size) is shuffled with its own seed
 (``--seed`` + its index in name order; with ``--seeds``, once per seed given) and solved with known orientation, as
@@ -14,6 +16,9 @@ the candidate lists the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.t
 own cell (and upright). With ``--near L`` (known orientation only) two more columns count a tile as in place when
 every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.metrics.nearly_direct_accuracy`).
 Peak memory is this process's maximum resident set so far.
+``--set skimage`` takes the photographs that ship inside scikit-image. ``--size WxH`` first scales each image (Lanczos,
+aspect kept) to cover W x H pixels and crops the centre: a set at another puzzle size, e.g. 756x560 for 27 x 20 tiles
+of 28 px (the 540-piece format) or the 2,360- and 3,300-piece sets cut finer.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import torch
 from torch import Tensor
 
 from common import report
-from jigsaw.files import crop_to_multiple, read_image_folder
+from jigsaw.files import crop_to_multiple, read_image_folder, resize_to_cover, skimage_photographs
 from jigsaw.tiles import solver
 from jigsaw.tiles.evaluate import evaluate_tiles
 from jigsaw.tiles.grid import cut
@@ -43,7 +48,10 @@ def nearly(image: Tensor, result: dict, tile: int, levels: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, required=True, help="folder of images, e.g. ../shared/data/tiles/mit-432")
+    parser.add_argument(
+        "--set", type=Path, required=True, help="folder of images, e.g. ../shared/data/tiles/mit-432, or 'skimage'"
+    )
+    parser.add_argument("--size", default=None, help="scale each image to cover WxH pixels first, e.g. 756x560")
     parser.add_argument("--tile", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -58,7 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.near is not None and args.rotations:
         parser.error("--near needs known orientation")
-    images = read_image_folder(args.set)
+    images = skimage_photographs() if str(args.set) == "skimage" else read_image_folder(args.set)
+    if args.size:
+        width, height = (int(side) for side in args.size.lower().split("x"))
+        images = {name: resize_to_cover(image, height, width) for name, image in images.items()}
     if args.large:
         solver.LARGE_FROM = 1
     rows = []
@@ -108,9 +119,10 @@ def main() -> None:
     kind = (f"JPEG q{args.jpeg}" if args.jpeg else "PNG") + (" rotated" if args.rotations else "")
     kind += " large" if args.large else ""
     kind += f" near {args.near:g}" if args.near is not None else ""
-    name = f"bench_tile_sets_{args.set.name}_{args.tile}px_{kind.replace(' ', '_')}"
+    size = f"_{args.size}" if args.size else ""
+    name = f"bench_tile_sets_{args.set.name}{size}_{args.tile}px_{kind.replace(' ', '_')}"
     seeds = ", ".join(f"{seed}+k" for seed in args.seeds or [args.seed])
-    report(name, f"{args.set.name}, {args.tile}-px tiles, {kind}, seeds {seeds}", rows, list(rows[0]))
+    report(name, f"{args.set.name}{size}, {args.tile}-px tiles, {kind}, seeds {seeds}", rows, list(rows[0]))
 
 
 if __name__ == "__main__":

@@ -95,14 +95,29 @@ def test_nothing_speaks_of_how_it_was_built():
                 raise AssertionError(f"{name}:{number}: {line.strip()}")
 
 
-def test_the_readme_results_tables_are_drawn_from_their_json():
-    """The README's results blocks are what ``python docs/hooks/results_tables.py`` draws from ``docs/results``."""
+def results_tables():
+    """``docs/hooks/results_tables.py``, the hook that draws the results tables (not a package: loaded by path)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("results_tables", REPO / "docs" / "hooks" / "results_tables.py")
     assert spec is not None and spec.loader is not None
     tables = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tables)
+    return tables
+
+
+def test_every_results_table_of_the_docs_has_its_json():
+    """Each ``<!-- jigsaw-results NAME -->`` of a page draws a table from committed JSON, none a "not measured"."""
+    tables = results_tables()
+    for page in PAGES:
+        for name in tables.MARKER.findall(page.read_text()):
+            drawn = tables.table(name)
+            assert drawn.startswith("|"), f"{page.name}: {name}: {drawn}"
+
+
+def test_the_readme_results_tables_are_drawn_from_their_json():
+    """The README's results blocks are what ``python docs/hooks/results_tables.py`` draws from ``docs/results``."""
+    tables = results_tables()
     readme = (REPO / "README.md").read_text()
     assert "<!-- jigsaw-results sorting begin -->" in readme
     assert tables.refresh_readme(readme) == readme, "run: python docs/hooks/results_tables.py"

@@ -77,6 +77,35 @@ def tiles_mit(report: dict) -> str:
     return "\n".join(lines)
 
 
+def tiles_untuned(reports: list[dict]) -> str:
+    """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation."""
+    lines = [
+        "| set | pieces | orientation | shuffles | mean direct | mean neighbour | perfect | mean time "
+        "| worst neighbour |",
+        "|---" * 9 + "|",
+    ]
+    for report in reports:
+        rows = report["rows"]
+        mean = next(r for r in rows if r["image"] == "mean")
+        worst = next(r for r in rows if r["image"].startswith("worst"))
+        shuffles = len(rows) - 2
+        name = report["benchmark"].removeprefix("bench_tile_sets_").split("_")
+        size = f" at {name[1]}" if re.fullmatch(r"\d+x\d+", name[1]) else ", its own size"
+        cells = [
+            f"{name[0]}{size}",
+            f"{rows[0]['tiles']:,}",
+            "unknown" if "rotated" in name else "known",
+            str(shuffles),
+            f"{mean['direct %']:.1f} %",
+            f"{mean['neighbour %']:.1f} %",
+            f"{mean['perfect']} of {shuffles}",
+            f"{mean['seconds']:.2f} s",
+            f"{worst['neighbour %']:.1f} % ({worst['image'][7:]}, seed {worst['seed']})",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def evaluate(report: dict) -> str:
     """``jigsaw evaluate``'s ``metrics.json``: the floor, two baselines and sortGAN."""
     shown = {"shuffled": "shuffled (floor)", "class-mean": "class-mean", "knn": f"knn (k = {report['knn_k']})"}
@@ -100,7 +129,16 @@ TABLES = {
 }
 
 
+GATHERED = {"tiles_untuned": tiles_untuned}
+"""Tables drawn from every ``docs/results/NAME_*.json`` (in name order) rather than from one file."""
+
+
 def table(name: str) -> str:
+    if name in GATHERED:
+        paths = sorted(RESULTS.glob(f"{name}_*.json"))
+        if not paths:
+            return f"*Not measured yet: `docs/results/{name}_*.json` are written by the command above.*"
+        return GATHERED[name]([json.loads(path.read_text()) for path in paths])
     path = RESULTS / f"{name}.json"
     if not path.exists():
         return f"*Not measured yet: `docs/results/{name}.json` is written by the command above.*"

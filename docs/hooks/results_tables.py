@@ -119,7 +119,22 @@ def evaluate(report: dict) -> str:
     return "\n".join(lines)
 
 
+def benchmark_report(report: dict) -> str:
+    """Any ``benchmarks/`` report as its script printed it: one column per key, numbers to three decimals, and the
+    machine and thread count below."""
+    columns = list(report["rows"][0])
+    cell = lambda value: f"{value:,.3f}" if isinstance(value, float) else str(value)
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in report["rows"]]
+    machine = report["machine"]
+    threads, torch = machine["torch_threads"], machine["torch"]
+    lines.append(f"\n({machine['cpu_count']} cores, {threads} torch thread(s), torch {torch})")
+    return "\n".join(lines)
+
+
 TABLES = {
+    "bench_permute": benchmark_report,
+    "bench_index_optim": benchmark_report,
     "evaluate_mnist": evaluate,
     "evaluate_fashion-mnist": evaluate,
     "sorting": sorting,

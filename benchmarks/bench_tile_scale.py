@@ -31,10 +31,10 @@ def one(image_path: Path, tile: int, large: bool, threads: int) -> dict:
 
     from jigsaw.errors import JigsawError
     from jigsaw.files import crop_to_multiple, read_image
+    from jigsaw.tiles.dense import memory_needed
     from jigsaw.tiles.grid import cut, shuffle_tiles
-    from jigsaw.tiles.large import solve_large
     from jigsaw.tiles.metrics import neighbour_accuracy, without_duplicate_swaps
-    from jigsaw.tiles.solver import memory_needed, solve_tiles
+    from jigsaw.tiles.solver import solve_large, solve_tiles
 
     torch.set_num_threads(threads)
     image = crop_to_multiple(read_image(image_path), tile, tile)
@@ -106,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=Path("../shared/data/tiles/bgu-3300/1.jpg"))
     parser.add_argument("--tiles", type=int, nargs="+", default=[56, 40, 28, 20, 16, 14, 10], help="tile sizes (px)")
-    parser.add_argument("--large", action="store_true", help="the candidate-list solver (jigsaw.tiles.large)")
+    parser.add_argument("--large", action="store_true", help="the listed cost table (jigsaw.tiles.listed)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child process: one size
     args = parser.parse_args()

@@ -12,8 +12,8 @@ a solver that is right on average can still fail one photograph badly.
 With ``--jpeg Q`` each shuffled puzzle is first saved as a JPEG of quality Q and read back (what a user who sends a
 puzzle as JPEG gets). With ``--rotations`` every tile is also turned at random and the puzzle solved with turns
 (accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). ``--large`` solves with
-the candidate lists the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.tiles.large`). Perfect: every tile in its
-own cell (and upright). With ``--near L`` (known orientation only) two more columns count a tile as in place when
+the listed cost table the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.tiles.listed`). Perfect: every tile
+in its own cell (and upright). With ``--near L`` (known orientation only) two more columns count a tile as in place when
 every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.metrics.nearly_direct_accuracy`).
 Peak memory is this process's maximum resident set so far.
 ``--set skimage`` takes the photographs that ship inside scikit-image. ``--size WxH`` first scales each image (Lanczos,

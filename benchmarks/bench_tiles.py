@@ -24,10 +24,10 @@ import torch
 
 from common import TILE_432, report, scaled_for_432_tiles
 from jigsaw.files import crop_to_multiple, skimage_photographs
+from jigsaw.tiles.dense import seam_dissimilarity
 from jigsaw.tiles.evaluate import evaluate_tiles
 from jigsaw.tiles.grid import cut
 from jigsaw.tiles.seams import dissimilarities, first_choices
-from jigsaw.tiles.solver import seam_dissimilarity
 
 LARGE = "hubble_deep_field"
 

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from common import report
 from jigsaw.files import crop_to_multiple, jpeg_round_trip, read_image_folder
+from jigsaw.tiles.dense import seam_dissimilarity
 from jigsaw.tiles.grid import cut, shuffle_tiles
 from jigsaw.tiles.metrics import neighbour_accuracy, without_duplicate_swaps
 from jigsaw.tiles.seams import dissimilarities, first_choices
-from jigsaw.tiles.solver import seam_dissimilarity, solve_tiles
+from jigsaw.tiles.solver import solve_tiles
 
 TILE = 28
 

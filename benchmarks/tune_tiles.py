@@ -16,8 +16,7 @@ import argparse
 
 from common import TILE_432, report, scaled_for_432_tiles
 from jigsaw.files import skimage_photographs
-from jigsaw.tiles import seams
-from jigsaw.tiles import solver as tile_solver
+from jigsaw.tiles import assembly, seams
 from jigsaw.tiles.evaluate import evaluate_tiles
 
 SWEEPS = {
@@ -36,7 +35,7 @@ SWEEPS = {
 
 def owner(constant: str):
     """The module whose functions read ``constant``: the seam measure's or the placement's."""
-    return seams if hasattr(seams, constant) else tile_solver
+    return seams if hasattr(seams, constant) else assembly
 
 
 def main() -> None:

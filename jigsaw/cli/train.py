@@ -337,6 +337,11 @@ class PieceEstimator(str, Enum):
     gumbel_sinkhorn = "gumbel-sinkhorn"
 
 
+class Schedule(str, Enum):
+    cosine = "cosine"
+    constant = "constant"
+
+
 @command(
     train_app,
     "piece-solver",
@@ -359,6 +364,9 @@ def train_piece_solver(
     ] = PieceEstimator.ste,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 5,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    schedule: Annotated[
+        Schedule, typer.Option(help="Learning rate: cosine from --lr to 0 over the run's steps, or constant.")
+    ] = Schedule.cosine,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,

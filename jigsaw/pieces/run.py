@@ -10,6 +10,7 @@ placement is made in training — ``ste``: the hard placement with the straight-
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ SIDE = 28
 GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
 ESTIMATORS = ("ste", "ste-sinkhorn", "gumbel-sinkhorn")
+SCHEDULES = ("cosine", "constant")
+"""How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps, or not at
+all. At a constant 1e-3 the Sinkhorn-backward runs at 4 x 4 turned worse after their third epoch (the training loss
+rose from 0.006 to 0.02, see ``docs/research-log.md``); the cosine is the default."""
 
 
 @dataclass
@@ -60,6 +65,7 @@ class PieceSolverConfig:
     temperature: float = 1.0  # gumbel-sinkhorn
     iterations: int = 20  # gumbel-sinkhorn
     samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for both estimators (5: as Mena et al.)
+    schedule: str = "cosine"  # of the learning rate: SCHEDULES
 
     def validate(self, path: object = None) -> PieceSolverConfig:
         check_run_settings(path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit)
@@ -69,6 +75,8 @@ class PieceSolverConfig:
             raise JigsawError(f"--grid {self.grid}: 28-pixel images cut into {', '.join(map(str, GRIDS))} per side")
         if self.estimator not in ESTIMATORS:
             raise JigsawError(f"unknown estimator {self.estimator!r}; choose {' or '.join(ESTIMATORS)}")
+        if self.schedule not in SCHEDULES:
+            raise JigsawError(f"unknown learning-rate schedule {self.schedule!r}; choose {' or '.join(SCHEDULES)}")
         for name in ("batch_size", "width", "layers", "iterations", "samples"):
             if getattr(self, name) < 1:
                 raise JigsawError(f"{name} must be at least 1")
@@ -78,6 +86,12 @@ class PieceSolverConfig:
 
     def network(self) -> PieceSolverNet:
         return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers)
+
+    def learning_rate(self, step: int, steps: int) -> float:
+        """The learning rate of training step ``step`` (from 0) of ``steps`` in the run (see :data:`SCHEDULES`)."""
+        if self.schedule == "constant":
+            return self.lr
+        return self.lr * 0.5 * (1.0 + math.cos(math.pi * step / steps))
 
     def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
         """Training steps still to run (for a progress bar)."""
@@ -111,6 +125,10 @@ def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled
     return torch.stack(losses).mean()
 
 
+OLDER_DEFAULTS = {"schedule": "constant"}
+"""What a checkpoint written before a config field existed trained with."""
+
+
 class PieceSolverRun:
     """Network, optimizer and history of a piece-solver run."""
 
@@ -136,7 +154,7 @@ class PieceSolverRun:
         payload = load_checkpoint(path, KIND)
         meta = payload["meta"]
         require(path, meta, optimizer=dict, history=list)
-        run = cls(config_from(path, payload["config"], PieceSolverConfig).validate(path), device)
+        run = cls(config_from(path, payload["config"], PieceSolverConfig, OLDER_DEFAULTS).validate(path), device)
         run.world_size = meta.get("world_size", 1)
         load_state(run.model, payload["state_dict"], path)
         restore(path, "the optimizer state", lambda: run.optimizer.load_state_dict(meta["optimizer"]))
@@ -161,7 +179,9 @@ def train(run: PieceSolverRun, folder: RunFolder | Path, data_root=None, progres
             0.0,
             shard(torch.randperm(len(images), generator=generator), processes).split(config.batch_size),
         )
-        for index in batches:
+        for number, index in enumerate(batches):
+            for group in run.optimizer.param_groups:
+                group["lr"] = config.learning_rate(epoch * len(batches) + number, config.epochs * len(batches))
             pieces, shuffled = shuffled_pieces(images[index.to(device)], config.grid, generator)
             loss = reconstruction_loss(net, config, pieces, shuffled, generator)
             run.optimizer.zero_grad(set_to_none=True)

@@ -12,7 +12,7 @@ from torch import Tensor
 from jigsaw.checkpoint import config_from, load_checkpoint, load_state
 from jigsaw.errors import JigsawError
 from jigsaw.pieces.model import PieceSolverNet, assemble_pieces, cut_pieces
-from jigsaw.pieces.run import KIND, SIDE, PieceSolverConfig, solve_pieces
+from jigsaw.pieces.run import KIND, OLDER_DEFAULTS, SIDE, PieceSolverConfig, solve_pieces
 
 
 def bundled_path(dataset: str, grid: int) -> Path:
@@ -29,7 +29,7 @@ def fits_bundled(image: Tensor, rows: int, cols: int, dataset: str) -> bool:
 def load_piece_solver(path: str | Path, device: torch.device | str = "cpu") -> tuple[PieceSolverNet, PieceSolverConfig]:
     """A trained piece solver in eval mode on ``device``, and its config."""
     payload = load_checkpoint(path, KIND)
-    config = config_from(path, payload["config"], PieceSolverConfig).validate(path)
+    config = config_from(path, payload["config"], PieceSolverConfig, OLDER_DEFAULTS).validate(path)
     model = load_state(config.network(), payload["state_dict"], path)
     return model.eval().requires_grad_(False).to(device), config
 

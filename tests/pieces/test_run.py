@@ -12,6 +12,7 @@ from jigsaw.files import read_image, write_image
 from jigsaw.pieces.metrics import score_placements
 from jigsaw.pieces.model import assemble_pieces
 from jigsaw.pieces.run import PieceSolverConfig, PieceSolverRun, placement_accuracy, shuffled_pieces, train
+from jigsaw.progress import Callbacks
 from jigsaw.runs import RunFolder
 
 runner = CliRunner()
@@ -27,15 +28,20 @@ def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_roo
     assert learned["pieces_right"] > identity["pieces_right"] + 0.3 and learned["perfect"] > 0.3
 
 
+def interrupt(record: dict) -> None:
+    raise KeyboardInterrupt
+
+
 @pytest.mark.parametrize("estimator", ["ste", "gumbel-sinkhorn"])
 def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, dataset_root, estimator):
     config = dict(grid=4, limit=96, batch_size=32, estimator=estimator, samples=2)
     whole = PieceSolverRun(PieceSolverConfig(epochs=2, **config))
     train(whole, RunFolder(tmp_path / "whole"), dataset_root)
-    first = PieceSolverRun(PieceSolverConfig(epochs=1, **config))
-    train(first, RunFolder(tmp_path / "halves"), dataset_root)
+    stopped = PieceSolverRun(PieceSolverConfig(epochs=2, **config))
+    with pytest.raises(KeyboardInterrupt):  # killed once its first epoch is committed
+        train(stopped, RunFolder(tmp_path / "halves"), dataset_root, Callbacks(epoch=interrupt))
     resumed = PieceSolverRun.load(tmp_path / "halves" / "checkpoint.pt")
-    resumed.config.epochs = 2
+    assert len(resumed.history) == 1
     train(resumed, RunFolder(tmp_path / "halves"), dataset_root)
     for name, tensor in whole.model.state_dict().items():
         assert torch.equal(tensor, resumed.model.state_dict()[name]), name
@@ -111,3 +117,25 @@ def test_a_bad_grid_or_estimator_is_refused():
         PieceSolverConfig(grid=5).validate()
     with pytest.raises(JigsawError, match="unknown estimator"):
         PieceSolverConfig(estimator="sinkhorn").validate()
+    with pytest.raises(JigsawError, match="unknown learning-rate schedule"):
+        PieceSolverConfig(schedule="linear").validate()
+
+
+def test_the_cosine_schedule_falls_from_the_learning_rate_to_zero_and_constant_stays():
+    config = PieceSolverConfig(lr=1e-3)
+    rates = [config.learning_rate(step, 100) for step in range(101)]
+    assert rates[0] == 1e-3 and rates[50] == pytest.approx(5e-4) and rates[100] == pytest.approx(0.0, abs=1e-12)
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+    assert PieceSolverConfig(lr=1e-3, schedule="constant").learning_rate(70, 100) == 1e-3
+
+
+def test_a_checkpoint_from_before_schedules_resumes_at_a_constant_rate(tmp_path):
+    """Checkpoints written before the ``schedule`` field trained at a constant rate, and resume so."""
+    from jigsaw.checkpoint import load_checkpoint, save_checkpoint
+
+    path = tmp_path / "checkpoint.pt"
+    PieceSolverRun(PieceSolverConfig(grid=2, width=8, layers=1)).save(path)
+    payload = load_checkpoint(path, "piece-solver")
+    del payload["config"]["schedule"]
+    save_checkpoint(path, "piece-solver", payload["config"], payload["state_dict"], payload["meta"])
+    assert PieceSolverRun.load(path).config.schedule == "constant"

@@ -2,10 +2,11 @@ import pytest
 import torch
 
 from jigsaw.tiles import refine as refining
+from jigsaw.tiles.dense import seam_dissimilarity
 from jigsaw.tiles.grid import cut, shuffle_tiles
 from jigsaw.tiles.refine import SHAPES, refine
 from jigsaw.tiles.seams import best_buddies, dissimilarities
-from jigsaw.tiles.solver import seam_dissimilarity, solve_tiles
+from jigsaw.tiles.solver import solve_tiles
 
 
 def _random_tables(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

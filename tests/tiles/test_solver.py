@@ -3,21 +3,10 @@ import torch
 
 from jigsaw.errors import JigsawError
 from jigsaw.files import crop_to_multiple, jpeg_round_trip, skimage_photographs
+from jigsaw.tiles.assembly import turned_solution
 from jigsaw.tiles.grid import cut, shuffle_and_turn_tiles, shuffle_tiles
 from jigsaw.tiles.metrics import neighbour_accuracy, turned_accuracies
-from jigsaw.tiles.seams import best_buddies, confidence, dissimilarities
-from jigsaw.tiles.solver import (
-    _anchors,
-    _grow,
-    _Growth,
-    complete,
-    consistent_block,
-    solve_image,
-    solve_puzzle,
-    solve_tiles,
-    turned_solution,
-    upright_turn,
-)
+from jigsaw.tiles.solver import complete, solve_image, solve_puzzle, solve_tiles, upright_turn
 
 
 def smooth_gradient_image(h=96, w=128):
@@ -69,41 +58,6 @@ def test_complete_keeps_the_given_tiles_where_they_were_given():
             complete(cut(shuffled, rows, cols), rows, cols, bad)
 
 
-def block_of(image, rows, cols, seed=0):
-    shuffled, perm = shuffle_tiles(image, rows, cols, seed)
-    right, down = dissimilarities(cut(shuffled, rows, cols))
-    return consistent_block(confidence(right), confidence(down), rows, cols), perm
-
-
-def test_consistent_block_places_a_photo_s_tiles_as_in_the_photo():
-    rows, cols = 9, 14
-    block, perm = block_of(skimage_photographs()["chelsea"][:, :288, :448], rows, cols)
-    assert len(block) > rows * cols // 2
-    # every tile's offset from its true cell is the same: the block is a correct piece of the picture
-    offsets = {(int(perm[t]) // cols - r, int(perm[t]) % cols - c) for t, (r, c) in block.items()}
-    assert len(offsets) == 1
-
-
-@pytest.mark.parametrize("rows, cols", [(3, 8), (6, 5)])
-def test_consistent_block_never_overlaps_or_outgrows_the_grid(rows, cols):
-    block, _ = block_of(torch.rand(3, rows * 4, cols * 4, generator=torch.Generator().manual_seed(1)), rows, cols)
-    positions = list(block.values())
-    assert len(set(positions)) == len(positions)
-    assert max(r for r, _ in positions) - min(r for r, _ in positions) < rows
-    assert max(c for _, c in positions) - min(c for _, c in positions) < cols
-
-
-def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
-    rows, cols = 3, 4
-    right, down = dissimilarities(torch.rand(rows * cols, 3, 4, 4, generator=torch.Generator().manual_seed(2)))
-    pairs = (confidence(right), confidence(down), best_buddies(right), best_buddies(down))
-    block = {5: (7, 7), 6: (7, 8), 9: (8, 8)}  # an L of three tiles, 2 rows x 2 columns
-    assert _anchors(block, rows, cols) == [(r, c) for r in range(2) for c in range(3)]
-    grid = _grow(block, rows, cols, pairs, anchor=(1, 2)).view(rows, cols)
-    assert (grid[1, 2], grid[1, 3], grid[2, 3]) == (5, 6, 9)
-    assert torch.equal(grid.flatten().sort().values, torch.arange(rows * cols))
-
-
 def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch):
     from jigsaw.tiles import solver
 
@@ -120,53 +74,9 @@ def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch
     solver.check_fits(40_000)
 
 
-def test_large_puzzles_keep_only_each_tiles_best_partners(monkeypatch):
-    from jigsaw.tiles import solver
-    from jigsaw.tiles.large import solve_large
-
-    image = smooth_gradient_image()
-    shuffled, perm = shuffle_tiles(image, 6, 8, seed=0)
-    tiles = cut(shuffled, 6, 8)
-    placement, confidence = solve_large(tiles, 6, 8)
-    assert torch.equal(perm[placement], torch.arange(48)) and confidence > 0.5
-    monkeypatch.setattr(solver, "LARGE_FROM", 48)  # from 48 tiles on, solve_tiles takes the candidate lists
-    assert torch.equal(solve_tiles(tiles, 6, 8), placement)
-
-
-def test_candidate_lists_solve_photos_about_as_the_full_tables_do():
-    """Only the tiles on the placed neighbours' lists compete for a cell, so the growth can part ways with the full
-    tables' (whose runner-up may lie off every list); on these photos it ends the same or within 4 points."""
-    from jigsaw.tiles.large import solve_large
-
-    for name, same in (("coffee", True), ("astronaut", False)):
-        photo = skimage_photographs()[name]
-        photo = photo[:, : photo.shape[1] // 32 * 32, : photo.shape[2] // 32 * 32]
-        rows, cols = photo.shape[1] // 32, photo.shape[2] // 32
-        shuffled, perm = shuffle_tiles(photo, rows, cols, seed=0)
-        tiles = cut(shuffled, rows, cols)
-        listed, full = solve_large(tiles, rows, cols, starts=4)[0], solve_tiles(tiles, rows, cols)
-        assert torch.equal(listed, full) == same
-        listed_accuracy = neighbour_accuracy(perm[listed], rows, cols)
-        assert listed_accuracy >= neighbour_accuracy(perm[full], rows, cols) - 0.04
-
-
 def test_solve_rejects_wrong_tile_count():
     with pytest.raises(JigsawError, match="do not fill"):
         solve_tiles(torch.rand(5, 1, 4, 4), 2, 3)
-
-
-def test_growth_prefers_a_tile_that_is_a_best_buddy_of_one_neighbour_over_a_merely_cheaper_one():
-    n = 4
-    cost_right, cost_down = torch.full((n, n), 5.0), torch.full((n, n), 5.0)
-    buddy_right, buddy_down = torch.zeros(n, n, dtype=torch.bool), torch.zeros(n, n, dtype=torch.bool)
-    # tile 0 at (0, 0) and tile 1 at (1, 1) leave cell (0, 1) with a left and a lower neighbour
-    cost_right[0, 2], buddy_right[0, 2] = 3.0, True  # tile 2: tile 0's best buddy on its right, dearer below tile 1
-    cost_down[2, 1] = 9.0
-    cost_right[0, 3], cost_down[3, 1] = 2.0, 2.0  # tile 3: cheaper on both sides, nobody's buddy
-    growth = _Growth(2, 2, cost_right, cost_down, buddy_right, buddy_down, fixed_frame=True)
-    growth.place(0, 0, 0)
-    growth.place(1, 1, 1)
-    assert growth.best_move() == (0, 1, 2)
 
 
 def test_a_jpeg_puzzle_solves_by_brightness_where_colour_fails():

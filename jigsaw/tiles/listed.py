@@ -1,44 +1,76 @@
-"""Placing the tiles of a puzzle too large for N x N tables: the solver's growth and consistent block, on each tile's
-best partners per side (:mod:`jigsaw.tiles.candidates`).
+"""The listed cost table: each tile's best partners per side (:mod:`jigsaw.tiles.candidates`), for puzzles too large
+for ``N x N`` tables.
 
-The search is :mod:`jigsaw.tiles.solver`'s. What changes is what a cell weighs: only the tiles on its placed
+The assembly is :mod:`jigsaw.tiles.assembly`'s. What changes is what a cell weighs: only the tiles on its placed
 neighbours' lists of best partners (refilled from every unplaced tile when those run out), each scored exactly as
-the full tables would score it. Memory grows with the number of tiles, not its square.
+the dense table would score it. Memory grows with the number of tiles, not its square (:data:`BYTES_PER_TILE`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
-from jigsaw.progress import SILENT, Progress
-from jigsaw.tiles.candidates import Side, candidate_sides
-from jigsaw.tiles.solver import (
-    BLOCK_CANDIDATES,
-    BUDDY_BONUS,
-    LEAD_WEIGHT,
-    MAX_LEAD,
-    Block,
-    Canvas,
-    Seam,
-    _anchors,
-    check_memory,
-    fill,
-    join_blocks,
-)
+from jigsaw.tiles.assembly import BUDDY_BONUS, LEAD_WEIGHT, MAX_LEAD, Canvas, Seam
+from jigsaw.tiles.candidates import Side
+from jigsaw.tiles.dense import BLOCK_CANDIDATES
 
 BYTES_PER_TILE = 40_000
-"""Memory this solver holds per tile (its candidate lists, edge lines, canvas and a block of the seam table):
+"""Memory this table holds per tile (its candidate lists, edge lines, canvas and a block of the seam table):
 measured 0.91 GiB at 25,760 tiles of 10 pixels (``python benchmarks/bench_tile_scale.py --large``), rounded up."""
-
 
 NEIGHBOUR_SEAM = {(0, -1): (0, True), (0, 1): (0, False), (-1, 0): (1, True), (1, 0): (1, False)}
 """For a neighbour at ``(dr, dc)`` of a cell: the seam's side (0 right, 1 down) and whether the neighbour comes
 first in the pair (the cell's tile after it)."""
 
 
-class _Growth(Canvas):
-    """:class:`jigsaw.tiles.solver._Growth` on candidate lists: each empty cell next to the block holds the tiles
+class ListedTable:
+    """Each of the ``size`` tiles' best partners on each side, right and down (:class:`Side`), and any pair's cost
+    measured when asked. Tiles of known orientation only (``copies`` is 1)."""
+
+    copies = 1
+
+    def __init__(self, right: Side, down: Side):
+        self.right, self.down = right, down
+        self.size = len(right.after)
+
+    def growth(self, rows: int, cols: int, fixed_frame: bool = False) -> Growth:
+        return Growth(rows, cols, self.right, self.down, fixed_frame)
+
+    def block_seams(self) -> list[Seam]:
+        return _seams(self.right, 0, 1) + _seams(self.down, 1, 0)
+
+    def pair_costs(self) -> tuple[Any, Any]:
+        return _PairCosts(self.right), _PairCosts(self.down)
+
+    def first_tiles(self, k: int) -> list[int]:
+        """:meth:`jigsaw.tiles.dense.DenseTable.first_tiles` from the lists."""
+        n = torch.arange(self.size)
+        buddies = torch.zeros(len(n))
+        confident = torch.zeros(len(n))
+        for side in (self.right, self.down):
+            buddies += side.buddies(n, side.after[:, 0]).float() + side.buddies(side.before[:, 0], n).float()
+            after, before = _listed_confidence(side)
+            confident += after.min(1).values + before.min(1).values
+        return (confident - 1e3 * buddies).argsort()[:k].tolist()
+
+    def seam_cost(self, placement: Tensor, rows: int, cols: int) -> float:
+        grid = placement.view(rows, cols)
+        across = self.right.raw(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
+        return float(across + self.down.raw(grid[:-1].flatten(), grid[1:].flatten()).sum())
+
+    def buddy_share(self, placement: Tensor, rows: int, cols: int) -> float:
+        """:meth:`jigsaw.tiles.dense.DenseTable.buddy_share` from the lists."""
+        grid = placement.view(rows, cols)
+        kept = self.right.buddies(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
+        kept += self.down.buddies(grid[:-1].flatten(), grid[1:].flatten()).sum()
+        return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)
+
+
+class Growth(Canvas):
+    """:class:`jigsaw.tiles.dense.Growth` on candidate lists: each empty cell next to the block holds the tiles
     its placed neighbours list, with their summed confidence costs and best-buddy counts against all those
     neighbours."""
 
@@ -130,13 +162,9 @@ class _Growth(Canvas):
         self.runner_up[cell] = tiles[two.indices[1]] if len(two.indices) > 1 else -1
 
 
-def _grow(block: Block, rows: int, cols: int, right: Side, down: Side, anchor: tuple[int, int] | None = None) -> Tensor:
-    return fill(_Growth(rows, cols, right, down, fixed_frame=anchor is not None), block, anchor)
-
-
 class _PairCosts:
     """``costs[i, j]``: the confidence costs of pairs of a side (index lists ``i``, ``j``), for
-    :func:`jigsaw.tiles.solver.join_blocks`."""
+    :func:`jigsaw.tiles.assembly.join_blocks`."""
 
     def __init__(self, side: Side):
         self.side = side
@@ -155,8 +183,8 @@ def _listed_confidence(side: Side) -> tuple[Tensor, Tensor]:
 
 
 def _seams(side: Side, dr: int, dc: int) -> list[Seam]:
-    """Each tile's :data:`jigsaw.tiles.solver.BLOCK_CANDIDATES` best partners on the side by confidence, from either
-    tile's view (as :func:`jigsaw.tiles.solver._candidate_seams` picks them)."""
+    """Each tile's :data:`jigsaw.tiles.dense.BLOCK_CANDIDATES` best partners on the side by confidence, from either
+    tile's view (as the dense table picks them)."""
     n, k = len(side.after), min(BLOCK_CANDIDATES, side.after.shape[1])
     after, before = _listed_confidence(side)
     best_after, best_before = after.topk(k, dim=1, largest=False), before.topk(k, dim=1, largest=False)
@@ -165,62 +193,3 @@ def _seams(side: Side, dr: int, dc: int) -> list[Seam]:
     j = torch.cat([side.after.gather(1, best_after.indices).flatten(), own])
     cost = torch.cat([best_after.values.flatten(), best_before.values.flatten()])
     return [(value, a, b, dr, dc) for value, a, b in zip(cost.tolist(), i.tolist(), j.tolist())]
-
-
-def seam_cost(placement: Tensor, rows: int, cols: int, right: Side, down: Side) -> float:
-    """Total raw seam cost of an arrangement (:func:`jigsaw.tiles.solver.seam_dissimilarity`)."""
-    grid = placement.view(rows, cols)
-    across = right.raw(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
-    return float(across + down.raw(grid[:-1].flatten(), grid[1:].flatten()).sum())
-
-
-def buddy_share(placement: Tensor, rows: int, cols: int, right: Side, down: Side) -> float:
-    """:func:`jigsaw.tiles.solver.buddy_share` from candidate lists."""
-    grid = placement.view(rows, cols)
-    kept = right.buddies(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
-    kept += down.buddies(grid[:-1].flatten(), grid[1:].flatten()).sum()
-    return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)
-
-
-def _first_tiles(right: Side, down: Side, k: int) -> list[int]:
-    """:func:`jigsaw.tiles.solver._first_tiles` from candidate lists."""
-    n = torch.arange(len(right.after))
-    buddies = torch.zeros(len(n))
-    confident = torch.zeros(len(n))
-    for side in (right, down):
-        buddies += side.buddies(n, side.after[:, 0]).float() + side.buddies(side.before[:, 0], n).float()
-        after, before = _listed_confidence(side)
-        confident += after.min(1).values + before.min(1).values
-    return (confident - 1e3 * buddies).argsort()[:k].tolist()
-
-
-SEEDED_SHARE = 0.5
-"""A consistent block of at least this share of the tiles is the only seed: growing from single tiles as well costs
-a whole growth (a minute at 25,000 tiles) and, from a seed that large, is not what the cheapest seams choose."""
-
-
-def solve_large(
-    tiles: Tensor, rows: int, cols: int, starts: int = 1, progress: Progress = SILENT, lossy: bool = False
-) -> tuple[Tensor, float]:
-    """:func:`jigsaw.tiles.solver.solve_tiles_with_confidence` (known orientation) without N x N tables, growing
-    from the consistent block and, unless it holds :data:`SEEDED_SHARE` of the tiles, from the ``starts`` most
-    distinctive tiles too."""
-    check_memory(len(tiles), BYTES_PER_TILE * len(tiles))
-    progress.start(4, "seam costs")
-    right, down = candidate_sides(tiles, lossy)
-    progress.advance("joining confident seams")
-    seams = _seams(right, 0, 1) + _seams(down, 1, 0)
-    block = join_blocks(seams, _PairCosts(right), _PairCosts(down), len(tiles), rows, cols)
-    firsts = [] if len(block) >= SEEDED_SHARE * len(tiles) else _first_tiles(right, down, starts)
-    anchors = _anchors(block, rows, cols)
-    progress.start(3 + len(firsts) + len(anchors))
-    arrangements = []
-    for k, first in enumerate(firsts):
-        progress.advance(f"growing from distinctive tile {k + 1} of {len(firsts)}")
-        arrangements.append(_grow({first: (0, 0)}, rows, cols, right, down))
-    for k, anchor in enumerate(anchors):
-        progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(anchors)})")
-        arrangements.append(_grow(block, rows, cols, right, down, anchor))
-    progress.advance("choosing the best fit")
-    placement = min(arrangements, key=lambda arrangement: seam_cost(arrangement, rows, cols, right, down))
-    return placement, buddy_share(placement, rows, cols, right, down)

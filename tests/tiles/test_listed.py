@@ -1,0 +1,53 @@
+"""The listed table (each tile's best partners): the same assembly as the dense table's."""
+
+import torch
+
+from jigsaw.files import skimage_photographs
+from jigsaw.tiles import solver
+from jigsaw.tiles.candidates import candidate_sides
+from jigsaw.tiles.grid import cut, shuffle_tiles
+from jigsaw.tiles.metrics import neighbour_accuracy
+from jigsaw.tiles.solver import solve_large, solve_tiles
+
+from .test_solver import smooth_gradient_image
+
+
+def test_large_puzzles_keep_only_each_tiles_best_partners(monkeypatch):
+    image = smooth_gradient_image()
+    shuffled, perm = shuffle_tiles(image, 6, 8, seed=0)
+    tiles = cut(shuffled, 6, 8)
+    placement, confidence = solve_large(tiles, 6, 8)
+    assert torch.equal(perm[placement], torch.arange(48)) and confidence > 0.5
+    monkeypatch.setattr(solver, "LARGE_FROM", 48)  # from 48 tiles on, solve_tiles takes the candidate lists
+    assert torch.equal(solve_tiles(tiles, 6, 8), placement)
+
+
+def test_candidate_lists_solve_photos_about_as_the_full_tables_do():
+    """Only the tiles on the placed neighbours' lists compete for a cell, so the growth can part ways with the full
+    tables' (whose runner-up may lie off every list); on these photos it ends the same or within 4 points."""
+    for name, same in (("coffee", True), ("astronaut", False)):
+        photo = skimage_photographs()[name]
+        photo = photo[:, : photo.shape[1] // 32 * 32, : photo.shape[2] // 32 * 32]
+        rows, cols = photo.shape[1] // 32, photo.shape[2] // 32
+        shuffled, perm = shuffle_tiles(photo, rows, cols, seed=0)
+        tiles = cut(shuffled, rows, cols)
+        listed, full = solve_large(tiles, rows, cols, starts=4)[0], solve_tiles(tiles, rows, cols)
+        assert torch.equal(listed, full) == same
+        listed_accuracy = neighbour_accuracy(perm[listed], rows, cols)
+        assert listed_accuracy >= neighbour_accuracy(perm[full], rows, cols) - 0.04
+
+
+def test_where_every_true_partner_is_listed_both_tables_place_alike():
+    """The listed table scores a listed tile exactly as the dense one does: with every tile's true right and lower
+    neighbour on its lists, the same assembly gives the same placement on either table."""
+    rows, cols = 6, 8
+    shuffled, perm = shuffle_tiles(smooth_gradient_image(), rows, cols, seed=3)
+    tiles = cut(shuffled, rows, cols)
+    right, down = candidate_sides(tiles)
+    where = perm.argsort()  # original cell -> shuffled tile
+    for k in range(rows * cols):
+        if k % cols < cols - 1:
+            assert int(where[k + 1]) in right.after[int(where[k])].tolist()
+        if k // cols < rows - 1:
+            assert int(where[k + cols]) in down.after[int(where[k])].tolist()
+    assert torch.equal(solve_large(tiles, rows, cols, starts=4)[0], solve_tiles(tiles, rows, cols))

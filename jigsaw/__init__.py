@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 __all__ = ["IndexOptimizer", "JigsawError", "rank_match", "solve_image", "solve_tiles"]
 
 _HOMES = {

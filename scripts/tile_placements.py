@@ -17,7 +17,12 @@ from pathlib import Path
 
 from jigsaw.files import crop_to_multiple, read_image_folder, resize_to_cover, skimage_photographs
 from jigsaw.tiles.grid import cut, shuffle_and_turn_tiles
-from jigsaw.tiles.solver import solve_large, solve_tiles_with_confidence
+from jigsaw.tiles.solver import solve_tiles_with_confidence
+
+try:
+    from jigsaw.tiles.solver import solve_large
+except ImportError:  # up to 0.3.0 the listed table's solver had its own module
+    from jigsaw.tiles.large import solve_large  # type: ignore[no-redef]
 
 TILE = 28
 

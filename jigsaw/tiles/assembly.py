@@ -129,6 +129,17 @@ class CostTable(Protocol):
         ...
 
 
+def distinct_tiles(candidates: list[int], k: int, copies: int) -> list[int]:
+    """The first ``k`` of ``candidates`` (in their order) that are orientations of ``k`` different tiles."""
+    chosen: list[int] = []
+    for candidate in candidates:
+        if all(candidate // copies != other // copies for other in chosen):
+            chosen.append(candidate)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
 def fill(growth: Canvas, block: Block, anchor: tuple[int, int] | None = None) -> Tensor:
     """Complete ``block`` (one tile, or several placed relative to each other) to a full arrangement on ``growth``,
     one tile at a time. With an ``anchor`` (row, col) the block's top-left corner is pinned to that grid cell (the
@@ -236,10 +247,15 @@ def turned_solution(placement: Tensor, rows: int, cols: int, quarter_turns: int)
     return (grid - grid % TURNS + (grid % TURNS + quarter_turns) % TURNS).flatten()
 
 
-def progress_units(starts: int, frames: int) -> int:
+def frames(rows: int, cols: int, copies: int) -> int:
+    """The frames the assembly grows in: both orientations of a non-square grid when tiles turn, else one."""
+    return 2 if copies > 1 and rows != cols else 1
+
+
+def progress_units(starts: int, rows: int, cols: int, copies: int) -> int:
     """A first estimate of :func:`assemble`'s units of progress (the anchors not yet known), for the caller to
     start with while it builds the cost table."""
-    return frames * (starts + 2) + 1
+    return frames(rows, cols, copies) * (starts + 2) + 1
 
 
 def assemble(
@@ -253,9 +269,9 @@ def assemble(
 
     Progress: the caller has started :func:`progress_units`; the total is set again once the anchors are known, so
     progress never counts past it."""
-    frames = 2 if table.copies > 1 and rows != cols else 1
-    arrangements, done = _arrangements(table, rows, cols, starts, progress, seeded_share, frames - 1, 0)
-    if frames == 2:
+    both = frames(rows, cols, table.copies) == 2
+    arrangements, done = _arrangements(table, rows, cols, starts, progress, seeded_share, int(both), 0)
+    if both:
         sideways, _ = _arrangements(table, cols, rows, starts, progress, seeded_share, 0, done)
         arrangements += [turned_solution(arrangement, cols, rows, 1) for arrangement in sideways]
     progress.advance("choosing the best fit")

@@ -31,7 +31,8 @@ BLOCK_ROWS = 256
 
 @dataclass
 class Side:
-    """One direction of seams (``j`` right of ``i``, or ``j`` below ``i``) between ``N`` tiles.
+    """One direction of seams (``j`` right of ``i``, or ``j`` below ``i``) between ``N`` tiles (or candidates: the
+    orientations of turned tiles, which never pair with another orientation of their own tile).
 
     ``after[i]``: the :data:`KEPT` tiles ``j`` that fit best after ``i``, cheapest first, with their costs
     ``after_cost[i]``; ``before[j]`` and ``before_cost[j]`` the same for the tiles ``i`` before ``j``. ``edges``
@@ -63,9 +64,13 @@ class Side:
 
 class _Edges:
     """What measuring a pair needs of each tile, computed once: its edge lines ``(N, L, C)``, and for MGC from
-    each side the line it predicts across the seam and the inverse covariance of its edge gradients."""
+    each side the line it predicts across the seam and the inverse covariance of its edge gradients. ``copies``:
+    candidates per tile (pairs within one tile cost ``inf``)."""
 
-    def __init__(self, last: Tensor, before_last: Tensor, first: Tensor, after_first: Tensor, medians: tuple):
+    def __init__(
+        self, last: Tensor, before_last: Tensor, first: Tensor, after_first: Tensor, medians: tuple, copies: int = 1
+    ):
+        self.copies = copies
         self.last, self.before_last, self.first, self.after_first = (
             x.double() for x in (last, before_last, first, after_first)
         )
@@ -81,17 +86,21 @@ class _Edges:
         mgc = ((gap_i @ precision_i[i]) * gap_i).sum((1, 2)) + ((gap_j @ precision_j[j]) * gap_j).sum((1, 2))
         prediction = (self.ahead[i] - first).abs().sum((1, 2)) + (last - self.behind[j]).abs().sum((1, 2))
         cost = mgc / self.medians[0] + seams.PREDICTION_WEIGHT * prediction / self.medians[1]
-        return cost.float().masked_fill(i == j, float("inf"))
+        return cost.float().masked_fill(i // self.copies == j // self.copies, float("inf"))
 
 
-def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT) -> tuple[Side, Side]:
+def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT, turns: bool = False) -> tuple[Side, Side]:
     """``(right, down)`` :class:`Side` of tiles ``(N, C, h, w)`` in [0, 1] (compared by brightness alone when
-    ``lossy``, as :func:`jigsaw.tiles.seams.dissimilarities` does)."""
-    right, down = seams.edge_lines(tiles, lossy)
-    return _side(right, min(kept, len(tiles) - 1)), _side(down, min(kept, len(tiles) - 1))
+    ``lossy``, as :func:`jigsaw.tiles.seams.dissimilarities` does); with ``turns``, of their ``4 N``
+    :func:`~jigsaw.tiles.seams.oriented` candidates, as :func:`jigsaw.tiles.seams.oriented_dissimilarities`."""
+    copies = seams.TURNS if turns else 1
+    candidates = seams.oriented(tiles) if turns else tiles
+    right, down = seams.edge_lines(candidates, lossy)
+    kept = min(kept, len(candidates) - copies)
+    return _side(right, kept, copies), _side(down, kept, copies)
 
 
-def _side(lines: seams.Lines, kept: int) -> Side:
+def _side(lines: seams.Lines, kept: int, copies: int = 1) -> Side:
     last, before_last, first, after_first = lines
     n = len(last)
 
@@ -112,12 +121,14 @@ def _side(lines: seams.Lines, kept: int) -> Side:
         rows = torch.arange(start, min(start + BLOCK_ROWS, n))
         mgc, prediction = block(rows)
         cost = mgc / medians[0] + seams.PREDICTION_WEIGHT * prediction / medians[1]
-        cost[torch.arange(len(rows)), rows] = float("inf")
+        own = rows // copies  # a candidate never pairs with its own tile's orientations
+        cost.view(len(rows), -1, copies)[torch.arange(len(rows)), own] = float("inf")
         after_cost[rows], after[rows] = _cheapest(cost, kept, dim=1)
         both = torch.cat([before_cost, cost])  # earlier rows first, so a tie keeps the lower tile
         tiles = torch.cat([before, rows[:, None].expand_as(cost)])
         before_cost, before = _cheapest(both, kept, dim=0, owners=tiles)
-    return Side(after, after_cost, before.T.contiguous(), before_cost.T.contiguous(), _Edges(*lines, medians))
+    edges = _Edges(*lines, medians, copies=copies)
+    return Side(after, after_cost, before.T.contiguous(), before_cost.T.contiguous(), edges)
 
 
 def _cheapest(cost: Tensor, kept: int, dim: int, owners: Tensor | None = None) -> tuple[Tensor, Tensor]:

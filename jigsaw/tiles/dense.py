@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from jigsaw.tiles.assembly import BUDDY_BONUS, LEAD_WEIGHT, MAX_LEAD, Canvas, Seam
+from jigsaw.tiles.assembly import BUDDY_BONUS, LEAD_WEIGHT, MAX_LEAD, Canvas, Seam, distinct_tiles
 from jigsaw.tiles.seams import best_buddies, confidence
 
 BLOCK_CANDIDATES = 4
@@ -49,13 +49,7 @@ class DenseTable:
         confident = (
             cost_right.min(1).values + cost_right.min(0).values + cost_down.min(1).values + cost_down.min(0).values
         )
-        chosen: list[int] = []
-        for candidate in (confident - 1e3 * buddies).argsort().tolist():
-            if all(candidate // self.copies != other // self.copies for other in chosen):
-                chosen.append(candidate)
-            if len(chosen) == k:
-                break
-        return chosen
+        return distinct_tiles((confident - 1e3 * buddies).argsort().tolist(), k, self.copies)
 
     def seam_cost(self, placement: Tensor, rows: int, cols: int) -> float:
         return seam_dissimilarity(placement, rows, cols, *self.raw)

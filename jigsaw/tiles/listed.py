@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from jigsaw.tiles.assembly import BUDDY_BONUS, LEAD_WEIGHT, MAX_LEAD, Canvas, Seam
+from jigsaw.tiles.assembly import BUDDY_BONUS, LEAD_WEIGHT, MAX_LEAD, Canvas, Seam, distinct_tiles
 from jigsaw.tiles.candidates import Side
 from jigsaw.tiles.dense import BLOCK_CANDIDATES
 
@@ -27,17 +27,15 @@ first in the pair (the cell's tile after it)."""
 
 
 class ListedTable:
-    """Each of the ``size`` tiles' best partners on each side, right and down (:class:`Side`), and any pair's cost
-    measured when asked. Tiles of known orientation only (``copies`` is 1)."""
+    """Each of the ``size`` candidates' best partners on each side, right and down (:class:`Side`), and any pair's
+    cost measured when asked; ``copies`` candidates per tile (its orientations, or 1)."""
 
-    copies = 1
-
-    def __init__(self, right: Side, down: Side):
-        self.right, self.down = right, down
+    def __init__(self, right: Side, down: Side, copies: int = 1):
+        self.right, self.down, self.copies = right, down, copies
         self.size = len(right.after)
 
     def growth(self, rows: int, cols: int, fixed_frame: bool = False) -> Growth:
-        return Growth(rows, cols, self.right, self.down, fixed_frame)
+        return Growth(rows, cols, self.right, self.down, fixed_frame, self.copies)
 
     def block_seams(self) -> list[Seam]:
         return _seams(self.right, 0, 1) + _seams(self.down, 1, 0)
@@ -54,7 +52,7 @@ class ListedTable:
             buddies += side.buddies(n, side.after[:, 0]).float() + side.buddies(side.before[:, 0], n).float()
             after, before = _listed_confidence(side)
             confident += after.min(1).values + before.min(1).values
-        return (confident - 1e3 * buddies).argsort()[:k].tolist()
+        return distinct_tiles((confident - 1e3 * buddies).argsort().tolist(), k, self.copies)
 
     def seam_cost(self, placement: Tensor, rows: int, cols: int) -> float:
         grid = placement.view(rows, cols)
@@ -74,9 +72,9 @@ class Growth(Canvas):
     its placed neighbours list, with their summed confidence costs and best-buddy counts against all those
     neighbours."""
 
-    def __init__(self, rows: int, cols: int, right: Side, down: Side, fixed_frame: bool = False):
+    def __init__(self, rows: int, cols: int, right: Side, down: Side, fixed_frame: bool = False, copies: int = 1):
         super().__init__(rows, cols, fixed_frame)
-        self.right, self.down = right, down
+        self.right, self.down, self.copies = right, down, copies
         self.taken = torch.zeros(len(right.after), dtype=torch.bool)
         self.candidates: dict[int, tuple[Tensor, Tensor, Tensor]] = {}  # cell -> tiles, summed costs, buddy counts
 
@@ -115,9 +113,12 @@ class Growth(Canvas):
 
     def place(self, r: int, c: int, tile: int) -> None:
         self._claim(r, c, tile)
-        self.taken[tile] = True
+        first = tile - tile % self.copies
+        self.taken[first : first + self.copies] = True  # a tile goes in one cell only, in one orientation
         self.candidates.pop(r * self.canvas_cols + c, None)
-        lost = (self.best_tile == tile) | (self.runner_up == tile)
+        lost = (self.best_tile // self.copies == tile // self.copies) | (
+            self.runner_up // self.copies == tile // self.copies
+        )
         stale = (lost & (self.priority < float("inf"))).nonzero().flatten().tolist()
         grown = []
         for (dr, dc), listed in (

@@ -41,8 +41,9 @@ def fits(tiles: int) -> bool:
 
 
 LARGE_FROM = 10_000
-"""From this many tiles of known orientation on (or wherever the N x N tables would not fit), the solver keeps only
-each tile's best partners (:class:`jigsaw.tiles.listed.ListedTable`): measured by
+"""From this many candidates on (tiles of known orientation, or four orientations per turned tile; or wherever the
+N x N tables would not fit), the solver keeps only each candidate's best partners
+(:class:`jigsaw.tiles.listed.ListedTable`): measured on tiles of known orientation by
 ``python benchmarks/bench_tile_scale.py [--large]`` (see ``docs/tiles.md``)."""
 
 
@@ -51,11 +52,6 @@ MENDED_UP_TO = 2_000
 scores every pair of doubtful positions, so the cost grows with the square of the doubtful share: on the
 3,300-piece set it added up to 2 s to a 9 s solve, where the swaps changed the mean neighbour accuracy by +0.2
 points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets.py``; see ``docs/research-log.md``."""
-
-
-def check_fits(tiles: int) -> None:
-    """Refuse, before any work, a puzzle whose N x N tables would not fit in the memory this machine has free."""
-    check_memory(tiles, memory_needed(tiles), " (memory grows with the square of the count)")
 
 
 def check_memory(tiles: int, needed: int, growth: str = "") -> None:
@@ -109,8 +105,9 @@ def solve_tiles_with_confidence(
     mutual best buddies, from the same seam costs. Tiles of a ``lossy`` (JPEG) puzzle are compared by brightness
     alone (see :func:`jigsaw.tiles.seams.dissimilarities`).
 
-    From :data:`LARGE_FROM` tiles of known orientation on, or where the N x N tables would not fit in free memory,
-    the same assembly runs on each tile's best partners only (:func:`solve_large`).
+    From :data:`LARGE_FROM` candidates on (tiles, or with ``turns`` four orientations of each), or where their
+    N x N tables would not fit in free memory, the same assembly runs on each candidate's best partners only
+    (:func:`solve_large`), without the mending swaps.
 
     With ``turns`` the tiles (square) may each be turned by any quarter turn: every tile takes part in all four
     orientations (:func:`jigsaw.tiles.seams.oriented`), placing one takes the others out, and ``placement[k]`` is
@@ -129,31 +126,39 @@ def solve_tiles_with_confidence(
         )
     if turns and tiles.shape[-1] != tiles.shape[-2]:
         raise JigsawError(f"only square tiles can turn in place; these are {tiles.shape[-1]}x{tiles.shape[-2]} pixels")
-    if not turns and (n >= LARGE_FROM or not fits(n)):
-        return solve_large(tiles, rows, cols, progress=progress, lossy=lossy)
     copies = TURNS if turns else 1
-    check_fits(n * copies)
-    progress.start(progress_units(starts, 2 if turns and rows != cols else 1), "seam costs")
-    table = DenseTable(*(oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)), copies)
-    placement = assemble(table, rows, cols, starts, progress)
-    confidence = table.buddy_share(placement, rows, cols)
-    if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
-        placement = refine(placement, rows, cols, *table.raw, *table.buddies)
+    if n * copies >= LARGE_FROM or not fits(n * copies):
+        placement, confidence = solve_large(tiles, rows, cols, progress=progress, lossy=lossy, turns=turns)
+    else:
+        progress.start(progress_units(starts, rows, cols, copies), "seam costs")
+        right, down = oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)
+        table = DenseTable(right, down, copies)
+        placement = assemble(table, rows, cols, starts, progress)
         confidence = table.buddy_share(placement, rows, cols)
+        if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
+            placement = refine(placement, rows, cols, *table.raw, *table.buddies)
+            confidence = table.buddy_share(placement, rows, cols)
     if turns:
         placement = turned_solution(placement, rows, cols, upright_turn(placement, rows, cols, tiles))
     return placement, confidence
 
 
 def solve_large(
-    tiles: Tensor, rows: int, cols: int, starts: int = 1, progress: Progress = SILENT, lossy: bool = False
+    tiles: Tensor,
+    rows: int,
+    cols: int,
+    starts: int = 1,
+    progress: Progress = SILENT,
+    lossy: bool = False,
+    turns: bool = False,
 ) -> tuple[Tensor, float]:
-    """:func:`solve_tiles_with_confidence` (known orientation) on a :class:`~jigsaw.tiles.listed.ListedTable`,
-    growing from the consistent block and, unless it holds :data:`SEEDED_SHARE` of the tiles, from the ``starts``
-    most distinctive tiles too."""
-    check_memory(len(tiles), BYTES_PER_TILE * len(tiles))
-    progress.start(progress_units(starts, 1), "seam costs")
-    table = ListedTable(*candidate_sides(tiles, lossy))
+    """The assembly of :func:`solve_tiles_with_confidence` on a :class:`~jigsaw.tiles.listed.ListedTable`, growing
+    from the consistent block and, unless it holds :data:`SEEDED_SHARE` of the tiles, from the ``starts`` most
+    distinctive tiles too; not mended, and with ``turns`` not yet turned upright."""
+    copies = TURNS if turns else 1
+    check_memory(len(tiles), BYTES_PER_TILE * len(tiles) * copies)
+    progress.start(progress_units(starts, rows, cols, copies), "seam costs")
+    table = ListedTable(*candidate_sides(tiles, lossy, turns=turns), copies)
     placement = assemble(table, rows, cols, starts, progress, seeded_share=SEEDED_SHARE)
     return placement, table.buddy_share(placement, rows, cols)
 

@@ -1,15 +1,16 @@
 """The listed table (each tile's best partners): the same assembly as the dense table's."""
 
+import pytest
 import torch
 
 from jigsaw.files import skimage_photographs
 from jigsaw.tiles import solver
 from jigsaw.tiles.candidates import candidate_sides
-from jigsaw.tiles.grid import cut, shuffle_tiles
-from jigsaw.tiles.metrics import neighbour_accuracy
+from jigsaw.tiles.grid import cut, shuffle_and_turn_tiles, shuffle_tiles
+from jigsaw.tiles.metrics import neighbour_accuracy, turned_accuracies
 from jigsaw.tiles.solver import solve_large, solve_tiles
 
-from .test_solver import smooth_gradient_image
+from .test_solver import brighter_on_top, smooth_gradient_image
 
 
 def test_large_puzzles_keep_only_each_tiles_best_partners(monkeypatch):
@@ -51,3 +52,26 @@ def test_where_every_true_partner_is_listed_both_tables_place_alike():
         if k // cols < rows - 1:
             assert int(where[k + cols]) in down.after[int(where[k])].tolist()
     assert torch.equal(solve_large(tiles, rows, cols, starts=4)[0], solve_tiles(tiles, rows, cols))
+
+
+def test_turned_candidates_never_list_their_own_tile():
+    tiles = torch.rand(6, 3, 5, 5, generator=torch.Generator().manual_seed(0))
+    for side in candidate_sides(tiles, turns=True):
+        own = torch.arange(24)[:, None] // 4
+        assert len(side.after) == 24 and not (side.after // 4 == own).any() and not (side.before // 4 == own).any()
+        assert torch.isinf(side.raw(torch.tensor([0, 5]), torch.tensor([3, 4]))).all()  # orientations of one tile
+
+
+@pytest.mark.parametrize("rows,cols", [(4, 4), (3, 4)])
+def test_turned_tiles_too_many_for_n_by_n_tables_solve_on_the_lists(monkeypatch, rows, cols):
+    """Where the N x N tables of all orientations would not fit, turned tiles go to the listed table: the same
+    assembly (both frames of a non-square grid) and the same upright turn."""
+    monkeypatch.setattr(solver, "fits", lambda tiles: False)
+    image = brighter_on_top(96, 96 * cols // rows)
+    puzzle, perm, turned = shuffle_and_turn_tiles(image, rows, cols, seed=0)
+    placement = solve_tiles(cut(puzzle, rows, cols), rows, cols, turns=True)
+    shown, extra = placement // 4, placement % 4
+    direct, neighbour, whole = turned_accuracies(
+        perm[shown], (turned[shown] + extra) % 4, rows, cols, cut(image, rows, cols)
+    )
+    assert (direct, neighbour, whole) == (1.0, 1.0, 0)

@@ -67,11 +67,12 @@ def test_solve_refuses_what_would_not_fit_in_memory_and_nothing_else(monkeypatch
     with pytest.raises(JigsawError, match=r"40,000 tiles need about 1.5 GiB to solve .* has 0.1 GiB free"):
         solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200)
     monkeypatch.setattr(solver, "available_memory", lambda: 2 * 2**30)
-    with pytest.raises(JigsawError, match=r"160,000 tiles need about 1335.1 GiB .* has 2.0 GiB free"):
-        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200, turns=True)  # turns have only N x N tables
-    solver.check_fits(6_000)  # 1.9 GiB: fits in 2 GiB
+    # turned tiles: 160,000 candidates would need 1,335 GiB in N x N tables; their candidate lists need 6 GiB
+    with pytest.raises(JigsawError, match=r"40,000 tiles need about 6.0 GiB .* has 2.0 GiB free"):
+        solve_tiles(torch.zeros(40_000, 1, 2, 2), 200, 200, turns=True)
+    assert solver.fits(6_000) and not solver.fits(7_000)  # 1.9 GiB fits in 2 GiB, 2.6 GiB does not
     monkeypatch.setattr(solver, "available_memory", lambda: None)  # unknown: nothing refused
-    solver.check_fits(40_000)
+    assert solver.fits(40_000)
 
 
 def test_solve_rejects_wrong_tile_count():

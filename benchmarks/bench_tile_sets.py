@@ -52,6 +52,7 @@ def main() -> None:
         "--set", type=Path, required=True, help="folder of images, e.g. ../shared/data/tiles/mit-432, or 'skimage'"
     )
     parser.add_argument("--size", default=None, help="scale each image to cover WxH pixels first, e.g. 756x560")
+    parser.add_argument("--only", nargs="*", default=None, help="these images of the set only (seeds as if alone)")
     parser.add_argument("--tile", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -67,6 +68,8 @@ def main() -> None:
     if args.near is not None and args.rotations:
         parser.error("--near needs known orientation")
     images = skimage_photographs() if str(args.set) == "skimage" else read_image_folder(args.set)
+    if args.only:
+        images = {name: image for name, image in images.items() if name in args.only}
     if args.size:
         width, height = (int(side) for side in args.size.lower().split("x"))
         images = {name: resize_to_cover(image, height, width) for name, image in images.items()}

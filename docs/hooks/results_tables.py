@@ -41,13 +41,13 @@ def index_estimators(rows: list[dict]) -> str:
 
 def pieces(rows: list[dict]) -> str:
     lines = [
-        "| dataset | grid | method | test images | pieces right | perfect | PSNR dB |",
-        "|---|---|---|---|---|---|---|",
+        "| dataset | grid | method | epochs | test images | pieces right | perfect | PSNR dB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['dataset']} | {row['grid']}×{row['grid']} | {row['method']} | {row['images']:,} | "
-            f"{row['pieces_right']:.2%} | {row['perfect']:.2%} | {row['psnr']:.1f} |"
+            f"| {row['dataset']} | {row['grid']}×{row['grid']} | {row['method']} | {row.get('epochs', '—')} | "
+            f"{row['images']:,} | {row['pieces_right']:.2%} | {row['perfect']:.2%} | {row['psnr']:.1f} |"
         )
     return "\n".join(lines)
 

@@ -42,7 +42,7 @@ class Side:
     after_cost: Tensor
     before: Tensor
     before_cost: Tensor
-    edges: _Edges
+    edges: _Edges | _Turned
 
     def raw(self, i: Tensor, j: Tensor) -> Tensor:
         """The seam cost of each pair ``(i[k], j[k])``, as :func:`jigsaw.tiles.seams.dissimilarities` gives it."""
@@ -97,7 +97,41 @@ def candidate_sides(tiles: Tensor, lossy: bool = False, kept: int = KEPT, turns:
     candidates = seams.oriented(tiles) if turns else tiles
     right, down = seams.edge_lines(candidates, lossy)
     kept = min(kept, len(candidates) - copies)
-    return _side(right, kept, copies), _side(down, kept, copies)
+    if turns:
+        across = _side(right, kept, copies)
+        return across, _turned_a_quarter(across)
+    return _side(right, kept), _side(down, kept)
+
+
+def _turned_a_quarter(right: Side) -> Side:
+    """The lower seams of oriented candidates, read off their right seams: ``y`` below ``x`` is the same seam as
+    ``y`` turned a further quarter right of ``x`` turned a further quarter, so every list and cost carries over, its
+    candidates turned back. Half the measuring of turned tiles."""
+    ahead = _turn(torch.arange(len(right.after)), 1)
+    return Side(
+        _turn(right.after[ahead], -1),
+        right.after_cost[ahead],
+        _turn(right.before[ahead], -1),
+        right.before_cost[ahead],
+        _Turned(right.edges),
+    )
+
+
+def _turn(candidates: Tensor, quarters: int) -> Tensor:
+    """Candidates ``4 t + q`` turned by ``quarters``: ``4 t + (q + quarters) mod 4``."""
+    turns = seams.TURNS
+    return candidates - candidates % turns + (candidates % turns + quarters) % turns
+
+
+class _Turned:
+    """A lower seam measured as the right seam of both candidates turned a further quarter (see
+    :func:`_turned_a_quarter`)."""
+
+    def __init__(self, right: _Edges | _Turned):
+        self.right = right
+
+    def cost(self, i: Tensor, j: Tensor) -> Tensor:
+        return self.right.cost(_turn(i, 1), _turn(j, 1))
 
 
 def _side(lines: seams.Lines, kept: int, copies: int = 1) -> Side:

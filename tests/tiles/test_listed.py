@@ -75,3 +75,18 @@ def test_turned_tiles_too_many_for_n_by_n_tables_solve_on_the_lists(monkeypatch,
         perm[shown], (turned[shown] + extra) % 4, rows, cols, cut(image, rows, cols)
     )
     assert (direct, neighbour, whole) == (1.0, 1.0, 0)
+
+
+def test_turned_lower_seams_read_off_the_right_ones_match_the_full_tables():
+    """The lower lists of turned tiles come from the right lists (a lower seam is a right seam turned a quarter):
+    they hold the same partners, in the same order of cost, as the N x N tables of all orientations."""
+    from jigsaw.tiles.seams import oriented_dissimilarities
+
+    tiles = torch.rand(7, 3, 6, 6, generator=torch.Generator().manual_seed(4))
+    _, down = candidate_sides(tiles, turns=True, kept=5)
+    _, table = oriented_dissimilarities(tiles)
+    expected = table.topk(5, dim=1, largest=False)
+    assert torch.equal(down.after, expected.indices)
+    assert torch.allclose(down.after_cost, expected.values, rtol=1e-4)
+    pairs = torch.tensor([0, 9, 27]), torch.tensor([5, 14, 2])
+    assert torch.allclose(down.raw(*pairs), table[pairs], rtol=1e-4)

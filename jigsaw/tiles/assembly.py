@@ -291,7 +291,7 @@ def _arrangements(
     """Candidate solutions on a ``rows x cols`` grid, and the units of progress counted so far, from ``done``."""
     progress.advance("joining confident seams")
     block = consistent_block(table, rows, cols)
-    seeded = seeded_share is not None and len(block) >= seeded_share * table.size
+    seeded = seeded_share is not None and len(block) >= seeded_share * (table.size // table.copies)
     firsts = [] if seeded else table.first_tiles(starts)
     places = anchors(block, rows, cols)
     done += 1

@@ -90,3 +90,17 @@ def test_turned_lower_seams_read_off_the_right_ones_match_the_full_tables():
     assert torch.allclose(down.after_cost, expected.values, rtol=1e-4)
     pairs = torch.tensor([0, 9, 27]), torch.tensor([5, 14, 2])
     assert torch.allclose(down.raw(*pairs), table[pairs], rtol=1e-4)
+
+
+def test_a_block_of_half_the_tiles_is_the_only_seed_with_turned_tiles_too(monkeypatch):
+    """SEEDED_SHARE counts tiles, not their four orientations: a block holding every tile is the only seed."""
+    from jigsaw.progress import Callbacks
+
+    monkeypatch.setattr(solver, "fits", lambda tiles: False)
+    puzzle, _, _ = shuffle_and_turn_tiles(brighter_on_top(96, 96), 4, 4, seed=0)
+    labels: list[str] = []
+    solve_tiles(
+        cut(puzzle, 4, 4), 4, 4, turns=True, progress=Callbacks(advance=lambda label=None: labels.append(label))
+    )
+    assert any("growing the block of 16 tiles" in label for label in labels)
+    assert not any("distinctive" in label for label in labels)

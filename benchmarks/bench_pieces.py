@@ -1,8 +1,8 @@
 """One table from tiles to pixels: digits cut into G x G pieces, shuffled, placed again.
 
-    scripts/train_piece_solvers.sh ste "4 2" 3 2              # the straight-through models
-    scripts/train_piece_solvers.sh ste-sinkhorn "4 2" 3 2     # hard forward, Sinkhorn backward
-    scripts/train_piece_solvers.sh gumbel-sinkhorn "4 2" 3 2  # the baseline, the same network and budget
+    scripts/train_piece_solvers.sh ste-sinkhorn "4 7 2" 5 2     # hard forward, Sinkhorn backward (bundled)
+    scripts/train_piece_solvers.sh gumbel-sinkhorn "4 7 2" 5 2  # the baseline, the same network and budget
+    scripts/train_piece_solvers.sh ste "4 2" 5 2                # the core's straight-through estimator
     python benchmarks/bench_pieces.py --bundle ste-sinkhorn    # the table, docs/results/pieces.json, docs/pieces.png
 
 For each dataset and grid with trained runs in ``runs/pieces/``: every test image shuffled (its own permutation,
@@ -86,6 +86,7 @@ def main() -> None:
                         **scores,
                         "epochs": config.epochs,
                         "puzzles_per_second": len(images) / seconds,
+                        "threads": args.threads,
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The piece solvers behind docs/pieces.md's table and the bundled models: every dataset and grid given, with the
-# estimator given (ste: bundled; gumbel-sinkhorn: the baseline), one thread, runs in runs/pieces/.
-#   scripts/train_piece_solvers.sh ste "4 2" 3 2        # estimator, grids, epochs at grid 4, epochs at grid 2
+# estimator given (ste-sinkhorn: bundled; gumbel-sinkhorn: the baseline; ste: the core's own), one thread, runs in
+# runs/pieces/; a run already there is resumed.
+#   scripts/train_piece_solvers.sh ste-sinkhorn "4 7 2" 5 2   # estimator, grids, epochs above 2x2, epochs at 2x2
 set -euo pipefail
 estimator="${1:-ste}"; grids="${2:-4 2}"; epochs4="${3:-3}"; epochs2="${4:-2}"
 for grid in $grids; do

@@ -45,9 +45,8 @@ GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
 ESTIMATORS = ("ste", "ste-sinkhorn", "gumbel-sinkhorn")
 SCHEDULES = ("cosine", "constant")
-"""How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps, or not at
-all. At a constant 1e-3 the Sinkhorn-backward runs at 4 x 4 turned worse after their third epoch (the training loss
-rose from 0.006 to 0.02, see ``docs/research-log.md``); the cosine is the default."""
+"""How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps (the
+default), or not at all; why, in ``docs/research-log.md`` (2026-12-03)."""
 
 
 @dataclass

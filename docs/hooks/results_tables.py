@@ -134,6 +134,7 @@ def benchmark_report(report: dict) -> str:
 
 TABLES = {
     "bench_permute": benchmark_report,
+    "bench_tiles": benchmark_report,
     "bench_index_optim": benchmark_report,
     "evaluate_mnist": evaluate,
     "evaluate_fashion-mnist": evaluate,

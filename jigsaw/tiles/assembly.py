@@ -12,6 +12,8 @@ are). The algorithm reads the seams through a :class:`CostTable`: dense ``N x N`
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import torch
@@ -154,16 +156,18 @@ def fill(growth: Canvas, block: Block, anchor: tuple[int, int] | None = None) ->
     return growth.placement()
 
 
-def consistent_block(table: CostTable, rows: int, cols: int) -> Block:
+def consistent_block(table: CostTable, rows: int, cols: int, seams: list[Seam] | None = None) -> Block:
     """The largest block that joining trusted seams, cheapest first, builds without contradiction.
 
     Kruskal-style, as in Gallagher's tree-based assembly: every tile starts as its own block, and a candidate seam
     joins the blocks of its two tiles unless they would overlap, outgrow the grid, or meet along seams that cost
     too much (:data:`BLOCK_MAX_MEAN_COST`, :data:`BLOCK_LONE_SEAM_SIZE`). Unlike growing one block outwards, a bad
     guess in a flat patch does not steer all later placements: confident seams elsewhere are joined first. With
-    several candidates per tile (its turns), two blocks that hold the same tile are never joined.
+    several candidates per tile (its turns), two blocks that hold the same tile are never joined. ``seams``: the
+    table's :meth:`CostTable.block_seams`, when already at hand.
     """
-    return join_blocks(table.block_seams(), *table.pair_costs(), table.size, rows, cols, table.copies)
+    seams = table.block_seams() if seams is None else seams
+    return join_blocks(seams, *table.pair_costs(), table.size, rows, cols, table.copies)
 
 
 def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, cols: int, copies: int = 1) -> Block:
@@ -270,9 +274,14 @@ def assemble(
     Progress: the caller has started :func:`progress_units`; the total is set again once the anchors are known, so
     progress never counts past it."""
     both = frames(rows, cols, table.copies) == 2
-    arrangements, done = _arrangements(table, rows, cols, starts, progress, seeded_share, int(both), 0)
+    seams = table.block_seams()  # neither they nor the first tiles depend on the frame: found once
+    first_tiles = functools.cache(lambda: table.first_tiles(starts))
+    grow = lambda rows, cols, frames_after, done: _arrangements(
+        table, seams, first_tiles, rows, cols, starts, progress, seeded_share, frames_after, done
+    )
+    arrangements, done = grow(rows, cols, int(both), 0)
     if both:
-        sideways, _ = _arrangements(table, cols, rows, starts, progress, seeded_share, 0, done)
+        sideways, _ = grow(cols, rows, 0, done)
         arrangements += [turned_solution(arrangement, cols, rows, 1) for arrangement in sideways]
     progress.advance("choosing the best fit")
     return min(arrangements, key=lambda arrangement: table.seam_cost(arrangement, rows, cols))
@@ -280,6 +289,8 @@ def assemble(
 
 def _arrangements(
     table: CostTable,
+    seams: list[Seam],
+    first_tiles: Callable[[], list[int]],
     rows: int,
     cols: int,
     starts: int,
@@ -288,11 +299,12 @@ def _arrangements(
     frames_after: int,
     done: int,
 ) -> tuple[list[Tensor], int]:
-    """Candidate solutions on a ``rows x cols`` grid, and the units of progress counted so far, from ``done``."""
+    """Candidate solutions on a ``rows x cols`` grid, and the units of progress counted so far, from ``done``;
+    ``seams``: the table's block seams, ``first_tiles()`` its distinctive tiles."""
     progress.advance("joining confident seams")
-    block = consistent_block(table, rows, cols)
+    block = consistent_block(table, rows, cols, seams)
     seeded = seeded_share is not None and len(block) >= seeded_share * (table.size // table.copies)
-    firsts = [] if seeded else table.first_tiles(starts)
+    firsts = [] if seeded else first_tiles()
     places = anchors(block, rows, cols)
     done += 1
     progress.start(done + len(firsts) + len(places) + frames_after * (starts + 2) + 1)

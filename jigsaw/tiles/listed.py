@@ -33,12 +33,13 @@ class ListedTable:
     def __init__(self, right: Side, down: Side, copies: int = 1):
         self.right, self.down, self.copies = right, down, copies
         self.size = len(right.after)
+        self.listed = (_listed_confidence(right), _listed_confidence(down))  # measured once: seams and first tiles
 
     def growth(self, rows: int, cols: int, fixed_frame: bool = False) -> Growth:
         return Growth(rows, cols, self.right, self.down, fixed_frame, self.copies)
 
     def block_seams(self) -> list[Seam]:
-        return _seams(self.right, 0, 1) + _seams(self.down, 1, 0)
+        return _seams(self.right, self.listed[0], 0, 1) + _seams(self.down, self.listed[1], 1, 0)
 
     def pair_costs(self) -> tuple[Any, Any]:
         return _PairCosts(self.right), _PairCosts(self.down)
@@ -48,9 +49,8 @@ class ListedTable:
         n = torch.arange(self.size)
         buddies = torch.zeros(len(n))
         confident = torch.zeros(len(n))
-        for side in (self.right, self.down):
+        for side, (after, before) in zip((self.right, self.down), self.listed):
             buddies += side.buddies(n, side.after[:, 0]).float() + side.buddies(side.before[:, 0], n).float()
-            after, before = _listed_confidence(side)
             confident += after.min(1).values + before.min(1).values
         return distinct_tiles((confident - 1e3 * buddies).argsort().tolist(), k, self.copies)
 
@@ -183,11 +183,11 @@ def _listed_confidence(side: Side) -> tuple[Tensor, Tensor]:
     return after, before
 
 
-def _seams(side: Side, dr: int, dc: int) -> list[Seam]:
-    """Each tile's :data:`jigsaw.tiles.dense.BLOCK_CANDIDATES` best partners on the side by confidence, from either
-    tile's view (as the dense table picks them)."""
+def _seams(side: Side, listed: tuple[Tensor, Tensor], dr: int, dc: int) -> list[Seam]:
+    """Each tile's :data:`jigsaw.tiles.dense.BLOCK_CANDIDATES` best partners on the side by confidence (``listed``:
+    :func:`_listed_confidence`), from either tile's view (as the dense table picks them)."""
     n, k = len(side.after), min(BLOCK_CANDIDATES, side.after.shape[1])
-    after, before = _listed_confidence(side)
+    after, before = listed
     best_after, best_before = after.topk(k, dim=1, largest=False), before.topk(k, dim=1, largest=False)
     own = torch.arange(n).repeat_interleave(k)
     i = torch.cat([own, side.before.gather(1, best_before.indices).flatten()])

@@ -1,6 +1,6 @@
 """Solving a tile puzzle: the seam costs, the cost table that holds them, the assembly, then mending and the upright
-turn. Which table: dense ``N x N`` tables (:mod:`jigsaw.tiles.dense`) while they fit, each tile's best partners
-(:mod:`jigsaw.tiles.listed`) from :data:`LARGE_FROM` tiles on; the assembly is the same on both
+turn. Which table: dense ``N x N`` tables (:mod:`jigsaw.tiles.dense`) while they fit, each candidate's best partners
+(:mod:`jigsaw.tiles.listed`) from :data:`LARGE_FROM` candidates on; the assembly is the same on both
 (:mod:`jigsaw.tiles.assembly`)."""
 
 from __future__ import annotations
@@ -54,13 +54,13 @@ scores every pair of doubtful positions, so the cost grows with the square of th
 points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets.py``; see ``docs/research-log.md``."""
 
 
-def check_memory(tiles: int, needed: int, growth: str = "") -> None:
-    """Refuse, before any work, a solve of ``tiles`` tiles that needs ``needed`` bytes (``growth`` says how that
-    grows) where this machine has less free."""
+def check_memory(tiles: int, needed: int) -> None:
+    """Refuse, before any work, a solve of ``tiles`` tiles that needs ``needed`` bytes where this machine has less
+    free."""
     free = available_memory()
     if free is not None and needed > free:
         raise JigsawError(
-            f"{tiles:,} tiles need about {needed / 2**30:.1f} GiB to solve{growth} and this machine has "
+            f"{tiles:,} tiles need about {needed / 2**30:.1f} GiB to solve and this machine has "
             f"{free / 2**30:.1f} GiB free: use larger tiles or a coarser grid"
         )
 

@@ -9,8 +9,11 @@ For each dataset and grid with trained runs in ``runs/pieces/``: every test imag
 seed 0) and solved by the straight-through model, the Gumbel-Sinkhorn model, and the seam solver of the tile
 puzzles (on the first ``--seam-limit`` test images: it solves one puzzle at a time). Pieces placed right count
 pixel-identical pieces as interchangeable; perfect: every piece right; PSNR of the reconstruction (a perfect one
-counts 100 dB). ``--bundle ESTIMATOR`` also writes that estimator's models into ``jigsaw/assets`` (half precision)
-where they place more pieces right than the seam solver, and draws ``docs/pieces.png`` with them.
+counts 100 dB). At G = 28 every piece is one pixel: the rows are the pixel solvers of ``jigsaw evaluate`` (sortGAN,
+class-mean, knn; each given the digit's label, as in the pixel table) on the same test images shuffled as that table
+shuffles them, a pixel counted right where its value is the original's. ``--bundle ESTIMATOR`` also writes that
+estimator's models into ``jigsaw/assets`` (half precision) where they place more pieces right than the seam solver,
+and draws ``docs/pieces.png`` with them.
 """
 
 from __future__ import annotations
@@ -25,22 +28,46 @@ import torch
 from jigsaw.checkpoint import load_checkpoint, save_checkpoint
 from jigsaw.datasets import load_dataset
 from jigsaw.figures import write_labelled_grid
-from jigsaw.pieces.metrics import score_placements
+from jigsaw.pieces.metrics import score_pieces, score_placements
 from jigsaw.pieces.model import assemble_pieces
 from jigsaw.pieces.run import ESTIMATORS, KIND, placement_accuracy, shuffled_pieces, solve_pieces
 from jigsaw.pieces.solve import bundled_path, load_piece_solver
+from jigsaw.pixels.evaluate import puzzles_from, run_solver
+from jigsaw.pixels.solvers import SolverSettings, build_solvers
 from jigsaw.tiles.solver import solve_tiles
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = REPO / "runs" / "pieces"
 DOCS = REPO / "docs" / "results" / "pieces.json"
 PICTURE = REPO / "docs" / "pieces.png"
+PIXEL_SOLVERS = ("class-mean", "knn", "sortgan")
 
 
 def seam_row(images: torch.Tensor, grid: int) -> dict:
     pieces, shuffled = shuffled_pieces(images, grid, torch.Generator().manual_seed(0))
     placements = torch.stack([solve_tiles(tiles, grid, grid) for tiles in shuffled])
     return score_placements(pieces, shuffled, placements)
+
+
+def pixel_rows(dataset: str, images: torch.Tensor, labels: torch.Tensor, data_dir: str, threads: int) -> list[dict]:
+    """G = 28: the pixel solvers, each image shuffled by ``jigsaw evaluate``'s puzzles (seed 0)."""
+    puzzles = puzzles_from(images, labels, None, 0)
+    rows = []
+    for name, solver in build_solvers(list(PIXEL_SOLVERS), SolverSettings(dataset, Path(data_dir))).items():
+        recovered, seconds = run_solver(name, solver, puzzles)
+        scores = score_pieces(images.flatten(1), recovered.flatten(1))
+        rows.append(
+            {
+                "dataset": dataset,
+                "grid": 28,
+                "method": f"{name} (label given)",
+                "images": len(images),
+                **scores,
+                "puzzles_per_second": len(images) / seconds,
+                "threads": threads,
+            }
+        )
+    return rows
 
 
 def bundle(model, checkpoint: Path, image: torch.Tensor, dataset: str, grid: int) -> tuple:
@@ -67,7 +94,7 @@ def main() -> None:
     rows, figure_rows = [], {}
     bundled: tuple | None = None  # (model, checkpoint, pieces right) of the --bundle estimator at this grid
     for dataset in ("mnist", "fashion-mnist"):
-        images = load_dataset(dataset, train=False, root=args.data_dir)[0]
+        images, labels = load_dataset(dataset, train=False, root=args.data_dir)
         for grid in (2, 4, 7, 14):
             for estimator in ESTIMATORS:
                 checkpoint = RUNS / f"{dataset}-{grid}-{estimator}" / "checkpoint.pt"
@@ -109,6 +136,8 @@ def main() -> None:
             elif bundled is not None:
                 print(f"not bundled: {dataset} {grid}x{grid} places fewer pieces right than the seam solver")
             bundled = None
+        rows += pixel_rows(dataset, images, labels, args.data_dir, args.threads)
+        print(*map(json.dumps, rows[-len(PIXEL_SOLVERS) :]), sep="\n", flush=True)
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {DOCS}")

@@ -77,6 +77,20 @@ def tiles_mit(report: dict) -> str:
     return "\n".join(lines)
 
 
+def tiles_per_photo(detail: dict) -> str:
+    """``bench_tiles_per_image.json``: the 432-tile puzzles, one column per photograph, best first."""
+    results = sorted(detail["432 tiles (28 px, 504x672)"], key=lambda r: -r["neighbour"])
+    percent = lambda value: (f"{value:.0%}" if value == 1 else f"{value:.1%}").replace("%", " %")
+    lines = [
+        "| | " + " | ".join(r["image"].replace("immuno", "immuno&shy;") for r in results) + " |",
+        "|---" * (len(results) + 1) + "|",
+        "| neighbour | " + " | ".join(percent(r["neighbour"]) for r in results) + " |",
+        "| best candidate | " + " | ".join(percent(r["best candidate"]) for r in results) + " |",
+        "| cost ratio | " + " | ".join(f"{r['cost ratio']:.2f}" for r in results) + " |",
+    ]
+    return "\n".join(lines)
+
+
 def tiles_untuned(reports: list[dict]) -> str:
     """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation."""
     lines = [
@@ -142,6 +156,7 @@ TABLES = {
     "index_estimators": index_estimators,
     "pieces": pieces,
     "tiles_mit-432": tiles_mit,
+    "bench_tiles_per_image": tiles_per_photo,
 }
 
 

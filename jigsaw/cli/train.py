@@ -367,6 +367,14 @@ def train_piece_solver(
     schedule: Annotated[
         Schedule, typer.Option(help="Learning rate: cosine from --lr to 0 over the run's steps, or constant.")
     ] = Schedule.cosine,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Gumbel-perturbed placements per puzzle and step (5, as Mena et al.); fewer make 14x14 steps "
+            "cheaper, the Sinkhorn passes being most of their time.",
+        ),
+    ] = 5,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,

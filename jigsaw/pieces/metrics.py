@@ -11,8 +11,13 @@ def score_placements(originals: Tensor, shuffled: Tensor, placements: Tensor) ->
     """``originals`` and ``shuffled`` pieces ``(B, P, C, s, s)``, ``placements (B, P)`` (cell ``i`` of puzzle ``b``
     gets ``shuffled[b, placements[b, i]]``) -> ``pieces_right``, ``perfect``, ``psnr`` (dB, mean over puzzles)."""
     rows = torch.arange(len(placements)).unsqueeze(1)
-    placed = shuffled[rows, placements]  # (B, P, C, s, s)
-    right = (placed == originals).flatten(2).all(-1)  # (B, P): the piece in the cell looks exactly like its own
+    return score_pieces(originals, shuffled[rows, placements])
+
+
+def score_pieces(originals: Tensor, placed: Tensor) -> dict[str, float]:
+    """The scores of :func:`score_placements` for pieces already placed, ``placed`` shaped like ``originals``
+    ``(B, P, ...)``; a pixel solver's images ``(B, 1, H, W)`` reshaped to ``(B, H*W)`` score each pixel as a piece."""
+    right = (placed == originals).flatten(2).all(-1) if originals.dim() > 2 else placed == originals  # (B, P)
     mse = (placed - originals).pow(2).flatten(1).mean(1).clamp_min(1e-10)
     return {
         "pieces_right": float(right.float().mean()),

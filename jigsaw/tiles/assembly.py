@@ -176,6 +176,7 @@ def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, col
     blocks: dict[int, Block] = {t: {t: (0, 0)} for t in range(n)}
     tiles = {t: {t // copies} for t in blocks}  # the tiles (not candidates) in each block
     cells = {t: {(0, 0): t} for t in blocks}  # the same blocks, position -> tile
+    boxes = {t: (0, 0, 0, 0) for t in blocks}  # the same blocks' top, left, bottom and right rows and columns
     owner = list(blocks)
     for _, i, j, dr, dc in sorted(seams):
         a, b = owner[i], owner[j]
@@ -185,25 +186,34 @@ def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, col
         shift = (ri + dr - rj, ci + dc - cj)
         if len(blocks[a]) < len(blocks[b]):  # move the smaller block
             a, b, shift = b, a, (-shift[0], -shift[1])
+        box = _union(boxes[a], boxes[b], shift)
+        if box[2] - box[0] >= rows or box[3] - box[1] >= cols:  # the union would outgrow the grid
+            continue
         moved = {t: (r + shift[0], c + shift[1]) for t, (r, c) in blocks[b].items()}
-        if not _joinable(cells[a], moved, rows, cols, right, down):
+        if not _joinable(cells[a], moved, right, down):
             continue
         blocks[a].update(moved)
         cells[a].update({p: t for t, p in moved.items()})
         tiles[a] |= tiles.pop(b)
+        boxes[a] = box
         for t in moved:
             owner[t] = a
-        del blocks[b], cells[b]
+        del blocks[b], cells[b], boxes[b]
     return max(blocks.values(), key=len)
 
 
-def _joinable(cells: dict[tuple[int, int], int], moved: Block, rows: int, cols: int, right: Any, down: Any) -> bool:
-    """May the tiles ``moved`` join the block at ``cells``? No shared cell, the union fits the grid, and the seams
-    where they meet are cheap enough (see :func:`consistent_block`; ``right``, ``down`` as in :func:`join_blocks`)."""
+def _union(box: tuple[int, int, int, int], other: tuple[int, int, int, int], shift: tuple[int, int]) -> tuple:
+    """The box ``(top, left, bottom, right)`` around ``box`` and ``other`` moved by ``shift``."""
+    top, left, bottom, right = other
+    dr, dc = shift
+    return min(box[0], top + dr), min(box[1], left + dc), max(box[2], bottom + dr), max(box[3], right + dc)
+
+
+def _joinable(cells: dict[tuple[int, int], int], moved: Block, right: Any, down: Any) -> bool:
+    """May the tiles ``moved`` join the block at ``cells`` (their union fitting the grid)? No shared cell, and the
+    seams where they meet are cheap enough (see :func:`consistent_block`; ``right``, ``down`` as in
+    :func:`join_blocks`)."""
     if any(p in cells for p in moved.values()):
-        return False
-    _, _, height, width = extent([*cells, *moved.values()])
-    if height > rows or width > cols:
         return False
     wanted: list[tuple[int, int, int]] = []  # (0 right or 1 down, i, j) of each seam where the blocks meet
     for t, (r, c) in moved.items():

@@ -34,12 +34,17 @@ def one(image_path: Path, tile: int, large: bool, threads: int) -> dict:
     from jigsaw.tiles.dense import memory_needed
     from jigsaw.tiles.grid import cut, shuffle_tiles
     from jigsaw.tiles.metrics import neighbour_accuracy, without_duplicate_swaps
-    from jigsaw.tiles.solver import solve_large, solve_tiles
+    from jigsaw.tiles.solver import on_candidate_lists, solve_large, solve_tiles
 
     torch.set_num_threads(threads)
     image = crop_to_multiple(read_image(image_path), tile, tile)
     rows, cols = image.shape[1] // tile, image.shape[2] // tile
-    row = {"tile px": tile, "tiles": rows * cols, "estimate GiB": memory_needed(rows * cols) / 2**30}
+    row = {
+        "tile px": tile,
+        "tiles": rows * cols,
+        "table": "listed" if large or on_candidate_lists(rows * cols) else "N x N",
+        "estimate GiB": memory_needed(rows * cols) / 2**30,
+    }
     shuffled, perm = shuffle_tiles(image, rows, cols, 0)
     tiles = cut(shuffled, rows, cols)
     at_rest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # torch, the image: before the solve

@@ -133,6 +133,43 @@ def evaluate(report: dict) -> str:
     return "\n".join(lines)
 
 
+def classifier_ablation(report: dict) -> str:
+    """``ablate_classifier_solver.json``: each term of the frozen-classifier solver, then sortGAN and the baselines
+    on the same puzzles (the originals' row, the metrics' ceiling, left out)."""
+    names = {"sortgan": "sortGAN (bundled)", "knn": "knn (k = 50)"}
+    lines = [
+        "| method | MSE | PSNR dB | SSIM | judge acc. | retrieval@1 | Fréchet | images/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in report["rows"]:
+        if row["method"] == "original":
+            continue
+        speed = "—" if row["method"] == "shuffled" else f"{row['images_per_second']:,.0f}"
+        lines.append(
+            f"| {names.get(row['method'], row['method'])} | {row['mse']:.3f} | {row['psnr']:.2f} | {row['ssim']:.3f} "
+            f"| {row['accuracy']:.1%} | {row['retrieval@1']:.1%} | {row['frechet']:.1f} | {speed} |".replace("%", " %")
+        )
+    return "\n".join(lines)
+
+
+def tile_scale(report: dict) -> str:
+    """``bench_tile_scale*.json``: time, memory and accuracy against the tile count, a refusal where it refused."""
+    lines = [
+        "| tile | tiles | cost table | seconds | solver's peak memory | N×N estimate | neighbour |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in report["rows"]:
+        head = f"| {row['tile px']} px | {row['tiles']:,} | {row.get('table', '')} | "
+        if row["refused"]:
+            lines.append(head + f"refused: \"{row['refused']} …\" | | {row['estimate GiB']:.2f} GiB | |")
+            continue
+        lines.append(
+            head + f"{row['seconds']:.1f} | {row['solver GiB']:.2f} GiB | {row['estimate GiB']:.2f} GiB | "
+            f"{row['neighbour %']:.1f} % |".replace(".0 %", " %")
+        )
+    return "\n".join(lines)
+
+
 def benchmark_report(report: dict) -> str:
     """Any ``benchmarks/`` report as its script printed it: one column per key, numbers to three decimals, and the
     machine and thread count below."""
@@ -157,6 +194,9 @@ TABLES = {
     "pieces": pieces,
     "tiles_mit-432": tiles_mit,
     "bench_tiles_per_image": tiles_per_photo,
+    "ablate_classifier_solver": classifier_ablation,
+    "bench_tile_scale": tile_scale,
+    "bench_tile_scale_large": tile_scale,
 }
 
 

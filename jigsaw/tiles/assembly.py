@@ -177,6 +177,7 @@ def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, col
     tiles = {t: {t // copies} for t in blocks}  # the tiles (not candidates) in each block
     cells = {t: {(0, 0): t} for t in blocks}  # the same blocks, position -> tile
     boxes = {t: (0, 0, 0, 0) for t in blocks}  # the same blocks' top, left, bottom and right rows and columns
+    refused = set()  # (block, its size, other block, its size, shift) of refused joins: blocks change only by growing
     owner = list(blocks)
     for _, i, j, dr, dc in sorted(seams):
         a, b = owner[i], owner[j]
@@ -189,8 +190,12 @@ def join_blocks(seams: list[Seam], right: Any, down: Any, n: int, rows: int, col
         box = _union(boxes[a], boxes[b], shift)
         if box[2] - box[0] >= rows or box[3] - box[1] >= cols:  # the union would outgrow the grid
             continue
+        join = (a, len(blocks[a]), b, len(blocks[b]), shift)
+        if join in refused:
+            continue
         moved = {t: (r + shift[0], c + shift[1]) for t, (r, c) in blocks[b].items()}
         if not _joinable(cells[a], moved, right, down):
+            refused.add(join)
             continue
         blocks[a].update(moved)
         cells[a].update({p: t for t, p in moved.items()})

@@ -138,9 +138,12 @@ def _side(lines: seams.Lines, kept: int, copies: int = 1) -> Side:
     last, before_last, first, after_first = lines
     n = len(last)
 
+    every_first, every_gaussian = seams.mgc_lines(first), seams.mgc_gaussians(first, after_first)
+
     def block(rows: Tensor) -> tuple[Tensor, Tensor]:  # MGC and prediction of these rows against every tile
         i_lines, j_lines = (last[rows], before_last[rows]), (first, after_first)
-        mgc = seams._one_sided_mgc(*i_lines, first) + seams._one_sided_mgc(first, after_first, last[rows]).T
+        mgc = seams.mgc_between(seams.mgc_gaussians(*i_lines), every_first)
+        mgc = mgc + seams.mgc_between(every_gaussian, seams.mgc_lines(last[rows])).T
         return mgc, seams._prediction(i_lines, j_lines)
 
     sample = torch.linspace(0, n - 1, min(n, MEDIAN_ROWS)).round().long().unique()

@@ -66,15 +66,29 @@ def _one_sided_mgc(last: Tensor, before_last: Tensor, first: Tensor) -> Tensor:
     its inverse covariance, is expanded into three matrix products, so no ``(N, N, L, C)`` difference is ever
     built (in float64: the expansion subtracts large, nearly equal terms).
     """
-    first = first.double()
+    return mgc_between(mgc_gaussians(last, before_last), mgc_lines(first))
+
+
+def mgc_gaussians(last: Tensor, before_last: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """What :func:`_one_sided_mgc` needs of the predicting tiles' strips ``(N, L, C)``: their inverse covariances
+    ``(N, C*C)``, expected lines times those ``(N, L*C)``, and the constant term ``(N, 1)``."""
     expected, precision = edge_gaussian(last.double(), before_last.double())
     weighted = expected @ precision  # (N, L, C); precision is symmetric
-    first_moments = first.transpose(1, 2) @ first  # (N, C, C): sum over lines of f f^T
-    mgc = (
-        precision.flatten(1) @ first_moments.flatten(1).T
-        - 2 * weighted.flatten(1) @ first.flatten(1).T
-        + (weighted * expected).sum((1, 2))[:, None]
-    )
+    return precision.flatten(1), weighted.flatten(1), (weighted * expected).sum((1, 2))[:, None]
+
+
+def mgc_lines(first: Tensor) -> tuple[Tensor, Tensor]:
+    """What :func:`_one_sided_mgc` needs of the predicted tiles' first lines ``(M, L, C)``: the sums over lines of
+    ``f f^T`` ``(M, C*C)``, and the lines ``(M, L*C)``, in float64."""
+    first = first.double()
+    return (first.transpose(1, 2) @ first).flatten(1), first.flatten(1)
+
+
+def mgc_between(gaussians: tuple[Tensor, Tensor, Tensor], lines: tuple[Tensor, Tensor]) -> Tensor:
+    """:func:`_one_sided_mgc` ``(N, M)`` from :func:`mgc_gaussians` and :func:`mgc_lines` (each computed once where
+    one side meets many blocks of the other)."""
+    (precision, weighted, constant), (first_moments, first) = gaussians, lines
+    mgc = precision @ first_moments.T - 2 * weighted @ first.T + constant
     return mgc.clamp(min=0).float()
 
 

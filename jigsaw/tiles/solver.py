@@ -47,6 +47,12 @@ N x N tables would not fit), the solver keeps only each candidate's best partner
 ``python benchmarks/bench_tile_scale.py [--large]`` (see ``docs/tiles.md``)."""
 
 
+def on_candidate_lists(candidates: int) -> bool:
+    """Whether a puzzle of ``candidates`` (tiles, or four orientations per turned tile) is solved on candidate lists
+    (:data:`LARGE_FROM`)."""
+    return candidates >= LARGE_FROM or not fits(candidates)
+
+
 MENDED_UP_TO = 2_000
 """Answers of up to this many tiles are mended by swaps (:func:`jigsaw.tiles.refine.refine`). Each round of swaps
 scores every pair of doubtful positions, so the cost grows with the square of the doubtful share: on the
@@ -127,7 +133,7 @@ def solve_tiles_with_confidence(
     if turns and tiles.shape[-1] != tiles.shape[-2]:
         raise JigsawError(f"only square tiles can turn in place; these are {tiles.shape[-1]}x{tiles.shape[-2]} pixels")
     copies = TURNS if turns else 1
-    if n * copies >= LARGE_FROM or not fits(n * copies):
+    if on_candidate_lists(n * copies):
         placement, confidence = solve_large(tiles, rows, cols, progress=progress, lossy=lossy, turns=turns)
     else:
         progress.start(progress_units(starts, rows, cols, copies), "seam costs")

@@ -3,14 +3,15 @@
 # estimator given (ste-sinkhorn: bundled; gumbel-sinkhorn: the baseline; ste: the core's own), one thread, runs in
 # runs/pieces/; a run already there is resumed.
 #   scripts/train_piece_solvers.sh ste-sinkhorn "4 7 2" 5 2   # estimator, grids, epochs above 2x2, epochs at 2x2
+#   SAMPLES=1 scripts/train_piece_solvers.sh ste-sinkhorn 14 1  # one placement per puzzle and step (default 5)
 set -euo pipefail
-estimator="${1:-ste}"; grids="${2:-4 2}"; epochs4="${3:-3}"; epochs2="${4:-2}"
+estimator="${1:-ste}"; grids="${2:-4 2}"; epochs4="${3:-3}"; epochs2="${4:-2}"; samples="${SAMPLES:-5}"
 for grid in $grids; do
   epochs=$([ "$grid" = 2 ] && echo "$epochs2" || echo "$epochs4")
   for dataset in mnist fashion-mnist; do
     out="runs/pieces/$dataset-$grid-$estimator"
     resume=$([ -f "$out/checkpoint.pt" ] && echo --resume || true)
     jigsaw train --threads 1 piece-solver --dataset "$dataset" --grid "$grid" --estimator "$estimator" \
-      --epochs "$epochs" --seed 0 --data-dir "${JIGSAW_DATA:-data}" --out "$out" $resume
+      --epochs "$epochs" --samples "$samples" --seed 0 --data-dir "${JIGSAW_DATA:-data}" --out "$out" $resume
   done
 done

@@ -2,6 +2,7 @@
 so a results table in these pages is never typed by hand: it is the committed file the benchmark wrote."""
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -167,7 +168,18 @@ def tile_scale(report: dict) -> str:
             head + f"{row['seconds']:.1f} | {row['solver GiB']:.2f} GiB | {row['estimate GiB']:.2f} GiB | "
             f"{row['neighbour %']:.1f} % |".replace(".0 %", " %")
         )
+    ran = [row for row in report["rows"] if row["seconds"] is not None]
+    slope = lambda key: _slope([math.log(r["tiles"]) for r in ran], [math.log(r[key]) for r in ran])
+    lines.append(
+        f"\nGrowth exponents over the sizes that ran (log-log least squares): time {slope('seconds'):.2f}, "
+        f"memory {slope('solver GiB'):.2f}."
+    )
     return "\n".join(lines)
+
+
+def _slope(x: list[float], y: list[float]) -> float:
+    mean_x, mean_y = sum(x) / len(x), sum(y) / len(y)
+    return sum((a - mean_x) * (b - mean_y) for a, b in zip(x, y)) / sum((a - mean_x) ** 2 for a in x)
 
 
 def benchmark_report(report: dict) -> str:

@@ -104,3 +104,15 @@ def test_a_block_of_half_the_tiles_is_the_only_seed_with_turned_tiles_too(monkey
     )
     assert any("growing the block of 16 tiles" in label for label in labels)
     assert not any("distinctive" in label for label in labels)
+
+
+def test_the_lists_do_not_depend_on_how_many_rows_are_measured_at_a_time(monkeypatch):
+    from jigsaw.tiles import candidates
+
+    tiles = torch.rand(60, 3, 6, 6, generator=torch.Generator().manual_seed(0))  # no two seams cost the same
+    whole = candidate_sides(tiles, turns=True)
+    monkeypatch.setattr(candidates, "BLOCK_BYTES", 8 * 240 * 20)  # 20 rows of the 240 candidates at a time
+    assert candidates.block_rows(240) == 20
+    for one, other in zip(whole, candidate_sides(tiles, turns=True)):
+        for field in ("after", "after_cost", "before", "before_cost"):
+            assert torch.equal(getattr(one, field), getattr(other, field)), field

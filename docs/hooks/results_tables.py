@@ -199,6 +199,8 @@ TABLES = {
     "bench_permute": benchmark_report,
     "bench_tiles": benchmark_report,
     "bench_index_optim": benchmark_report,
+    "bench_device": benchmark_report,
+    "bench_solve": benchmark_report,
     "evaluate_mnist": evaluate,
     "evaluate_fashion-mnist": evaluate,
     "sorting": sorting,

@@ -162,10 +162,11 @@ def tile_scale(report: dict) -> str:
     for row in report["rows"]:
         head = f"| {row['tile px']} px | {row['tiles']:,} | {row.get('table', '')} | "
         if row["refused"]:
-            lines.append(head + f"refused: \"{row['refused']} …\" | | {row['estimate GiB']:.2f} GiB | |")
+            lines.append(head + f'refused: "{row["refused"]} …" | | {row["estimate GiB"]:.2f} GiB | |')
             continue
         lines.append(
-            head + f"{row['seconds']:.1f} | {row['solver GiB']:.2f} GiB | {row['estimate GiB']:.2f} GiB | "
+            head
+            + f"{row['seconds']:.1f} | {row['solver GiB']:.2f} GiB | {row['estimate GiB']:.2f} GiB | "
             f"{row['neighbour %']:.1f} % |".replace(".0 %", " %")
         )
     ran = [row for row in report["rows"] if row["seconds"] is not None]

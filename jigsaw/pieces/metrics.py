@@ -17,7 +17,7 @@ def score_placements(originals: Tensor, shuffled: Tensor, placements: Tensor) ->
 def score_pieces(originals: Tensor, placed: Tensor) -> dict[str, float]:
     """The scores of :func:`score_placements` for pieces already placed, ``placed`` shaped like ``originals``
     ``(B, P, ...)``; a pixel solver's images ``(B, 1, H, W)`` reshaped to ``(B, H*W)`` score each pixel as a piece."""
-    right = (placed == originals).flatten(2).all(-1) if originals.dim() > 2 else placed == originals  # (B, P)
+    right = (placed == originals).reshape(*originals.shape[:2], -1).all(-1)  # (B, P): each piece exactly its own
     mse = (placed - originals).pow(2).flatten(1).mean(1).clamp_min(1e-10)
     return {
         "pieces_right": float(right.float().mean()),

@@ -130,6 +130,18 @@ class CostTable(Protocol):
         """Total raw dissimilarity of an arrangement's seams: how well it fits, without knowing the truth."""
         ...
 
+    def buddy_seams(self, placement: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
+        """Which of an arrangement's seams join mutual best buddies: across ``(rows, cols - 1)`` and down
+        ``(rows - 1, cols)``, boolean."""
+        ...
+
+
+def buddy_share(table: CostTable, placement: Tensor, rows: int, cols: int) -> float:
+    """Share of an arrangement's seams (right and down) whose tiles are mutual best buddies; ``rows * cols`` must be
+    at least 2."""
+    across, down = table.buddy_seams(placement, rows, cols)
+    return float(across.sum() + down.sum()) / (across.numel() + down.numel())
+
 
 def distinct_tiles(candidates: list[int], k: int, copies: int) -> list[int]:
     """The first ``k`` of ``candidates`` (in their order) that are orientations of ``k`` different tiles."""

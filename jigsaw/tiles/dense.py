@@ -54,13 +54,10 @@ class DenseTable:
     def seam_cost(self, placement: Tensor, rows: int, cols: int) -> float:
         return seam_dissimilarity(placement, rows, cols, *self.raw)
 
-    def buddy_share(self, placement: Tensor, rows: int, cols: int) -> float:
-        """Share of an arrangement's seams (right and down) whose tiles are mutual best buddies; ``rows * cols``
-        must be at least 2."""
+    def buddy_seams(self, placement: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
         grid = placement.view(rows, cols)
         buddy_right, buddy_down = self.buddies
-        kept = buddy_right[grid[:, :-1], grid[:, 1:]].sum() + buddy_down[grid[:-1], grid[1:]].sum()
-        return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)
+        return buddy_right[grid[:, :-1], grid[:, 1:]], buddy_down[grid[:-1], grid[1:]]
 
 
 def seam_dissimilarity(placement: Tensor, rows: int, cols: int, right: Tensor, down: Tensor) -> float:

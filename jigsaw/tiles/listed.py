@@ -59,12 +59,10 @@ class ListedTable:
         across = self.right.raw(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
         return float(across + self.down.raw(grid[:-1].flatten(), grid[1:].flatten()).sum())
 
-    def buddy_share(self, placement: Tensor, rows: int, cols: int) -> float:
-        """:meth:`jigsaw.tiles.dense.DenseTable.buddy_share` from the lists."""
+    def buddy_seams(self, placement: Tensor, rows: int, cols: int) -> tuple[Tensor, Tensor]:
         grid = placement.view(rows, cols)
-        kept = self.right.buddies(grid[:, :-1].flatten(), grid[:, 1:].flatten()).sum()
-        kept += self.down.buddies(grid[:-1].flatten(), grid[1:].flatten()).sum()
-        return float(kept) / (rows * (cols - 1) + (rows - 1) * cols)
+        across = self.right.buddies(grid[:, :-1].flatten(), grid[:, 1:].flatten()).view(rows, cols - 1)
+        return across, self.down.buddies(grid[:-1].flatten(), grid[1:].flatten()).view(rows - 1, cols)
 
 
 class Growth(Canvas):

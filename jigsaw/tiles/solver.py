@@ -1,7 +1,7 @@
-"""Solving a tile puzzle: the seam costs, the cost table that holds them, the assembly, then mending and the upright
-turn. Which table: dense ``N x N`` tables (:mod:`jigsaw.tiles.dense`) while they fit, each candidate's best partners
-(:mod:`jigsaw.tiles.listed`) from :data:`LARGE_FROM` candidates on; the assembly is the same on both
-(:mod:`jigsaw.tiles.assembly`)."""
+"""Solving a tile puzzle: the seam costs, the cost table that holds them, the assembly, then moving segments, mending
+and the upright turn. Which table: dense ``N x N`` tables (:mod:`jigsaw.tiles.dense`) while they fit, each
+candidate's best partners (:mod:`jigsaw.tiles.listed`) from :data:`LARGE_FROM` candidates on; the assembly is the
+same on both (:mod:`jigsaw.tiles.assembly`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from torch import Tensor
 
 from jigsaw.errors import JigsawError
 from jigsaw.progress import SILENT, Progress
-from jigsaw.tiles.assembly import Block, assemble, extent, fill, progress_units, turned_solution
+from jigsaw.tiles.assembly import Block, assemble, buddy_share, extent, fill, progress_units, turned_solution
 from jigsaw.tiles.candidates import candidate_sides
 from jigsaw.tiles.dense import DenseTable, memory_needed
 from jigsaw.tiles.grid import assemble as assemble_tiles
@@ -20,6 +20,7 @@ from jigsaw.tiles.grid import cut
 from jigsaw.tiles.listed import BYTES_PER_TILE, ListedTable
 from jigsaw.tiles.refine import refine
 from jigsaw.tiles.seams import TURNS, dissimilarities, oriented, oriented_dissimilarities
+from jigsaw.tiles.segments import move_segments
 
 
 def available_memory() -> int | None:
@@ -103,7 +104,9 @@ def solve_tiles_with_confidence(
 
     Seam costs are the confidence ratios of :func:`jigsaw.tiles.seams.dissimilarities`, held in a
     :class:`~jigsaw.tiles.dense.DenseTable`; :func:`jigsaw.tiles.assembly.assemble` grows the answer from the
-    ``starts`` most distinctive tiles and from the consistent block, and keeps the arrangement whose seams fit best.
+    ``starts`` most distinctive tiles and from the consistent block, and keeps the arrangement whose seams fit best;
+    its largest segment is then moved to the other places it could take in the frame while that lowers the total
+    seam cost (:func:`jigsaw.tiles.segments.move_segments`: a picture that came together shifted comes back).
     Unless the seams distrust that arrangement (its buddy share under :data:`LOW_CONFIDENCE`), the puzzle is lossy or
     larger than :data:`MENDED_UP_TO` tiles, swaps of tiles and small blocks that lower its total seam cost then mend
     it (:func:`jigsaw.tiles.refine.refine`; not for turned tiles). Returns ``(placement, confidence)``: cell ``k``
@@ -113,7 +116,7 @@ def solve_tiles_with_confidence(
 
     From :data:`LARGE_FROM` candidates on (tiles, or with ``turns`` four orientations of each), or where their
     N x N tables would not fit in free memory, the same assembly runs on each candidate's best partners only
-    (:func:`solve_large`), without the mending swaps.
+    (:func:`solve_large`), without moving segments or mending (each move grows the rest of the puzzle again).
 
     With ``turns`` the tiles (square) may each be turned by any quarter turn: every tile takes part in all four
     orientations (:func:`jigsaw.tiles.seams.oriented`), placing one takes the others out, and ``placement[k]`` is
@@ -140,10 +143,11 @@ def solve_tiles_with_confidence(
         right, down = oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)
         table = DenseTable(right, down, copies)
         placement = assemble(table, rows, cols, starts, progress)
-        confidence = table.buddy_share(placement, rows, cols)
+        placement = move_segments(table, placement, rows, cols)
+        confidence = buddy_share(table, placement, rows, cols)
         if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
             placement = refine(placement, rows, cols, *table.raw, *table.buddies)
-            confidence = table.buddy_share(placement, rows, cols)
+            confidence = buddy_share(table, placement, rows, cols)
     if turns:
         placement = turned_solution(placement, rows, cols, upright_turn(placement, rows, cols, tiles))
     return placement, confidence
@@ -166,7 +170,7 @@ def solve_large(
     progress.start(progress_units(starts, rows, cols, copies), "seam costs")
     table = ListedTable(*candidate_sides(tiles, lossy, turns=turns), copies)
     placement = assemble(table, rows, cols, starts, progress, seeded_share=SEEDED_SHARE)
-    return placement, table.buddy_share(placement, rows, cols)
+    return placement, buddy_share(table, placement, rows, cols)
 
 
 UPRIGHT_BAND = 1 / 3

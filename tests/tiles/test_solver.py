@@ -153,3 +153,20 @@ def test_progress_never_counts_past_its_total_with_turned_tiles_in_a_non_square_
     solve_tiles_with_confidence(cut(shuffled, 3, 4), 3, 4, progress=progress, turns=True)
     assert progress.count > 10  # both frames grew
     assert all(count <= total for count, total in progress.seen), progress.seen
+
+
+def test_a_confident_answer_keeps_its_segments_where_they_are(monkeypatch):
+    import jigsaw.tiles.solver as solver
+
+    def refuse(*args):
+        raise AssertionError("moved the segments of a confident answer")
+
+    monkeypatch.setattr(solver, "move_segments", refuse)
+    image = smooth_gradient_image()
+    shuffled, perm = shuffle_tiles(image, 6, 8, seed=0)
+    placement, confidence = solver.solve_tiles_with_confidence(cut(shuffled, 6, 8), 6, 8)
+    assert confidence >= solver.MOVED_BELOW
+    assert torch.equal(perm[placement], torch.arange(48))
+    monkeypatch.setattr(solver, "MOVED_BELOW", 1.01)  # every answer is moved now
+    with pytest.raises(AssertionError, match="moved the segments"):
+        solver.solve_tiles_with_confidence(cut(shuffled, 6, 8), 6, 8)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tile solver on sets its constants were never tuned on (docs/tiles.md, "Photographs it was not tuned on"):
 # the 2,360- and 3,300-piece sets and scikit-image's photographs, scaled to the 540- and 805-piece formats
-# (27 x 20 and 35 x 23 tiles of 28 px), orientation known and unknown, and the two sets at their own size.
+# (27 x 20 and 35 x 23 tiles of 28 px) and cut finer (27 x 20 tiles of 20 px), orientation known and unknown, and
+# the two sets at their own size.
 # One thread; the JSON goes to benchmarks/results/ and is copied to docs/results/tiles_untuned_*.json.
 set -euo pipefail
 export OMP_NUM_THREADS=1
@@ -13,11 +14,17 @@ for size in 756x560 980x644; do
     done
   done
 done
+for set in "$sets/bgu-2360" "$sets/bgu-3300" skimage; do  # cut finer: 540 pieces of 20 px
+  for turns in "" --rotations; do
+    python benchmarks/bench_tile_sets.py --set "$set" --size 540x400 --tile 20 --seeds 0 100 $turns
+  done
+done
 for set in bgu-2360 bgu-3300; do
   python benchmarks/bench_tile_sets.py --set "$sets/$set" --seed 0
 done
 mkdir -p docs/results
-for file in benchmarks/results/bench_tile_sets_{bgu,skimage}*.json; do
+for file in benchmarks/results/bench_tile_sets_{bgu-2360,bgu-3300,skimage}_{756x560_28px,980x644_28px,540x400_20px}_PNG{,_rotated}.json \
+    benchmarks/results/bench_tile_sets_{bgu-2360,bgu-3300}_28px_PNG.json; do  # the runs above, and only those
   name="$(basename "$file" .json)"; name="${name#bench_tile_sets_}"
   cp "$file" "docs/results/tiles_untuned_${name}.json"
 done

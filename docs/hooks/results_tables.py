@@ -95,9 +95,9 @@ def tiles_per_photo(detail: dict) -> str:
 def tiles_untuned(reports: list[dict]) -> str:
     """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation."""
     lines = [
-        "| set | pieces | orientation | shuffles | mean direct | mean neighbour | perfect | mean time "
+        "| set | pieces | tile | orientation | shuffles | mean direct | mean neighbour | perfect | mean time "
         "| worst neighbour |",
-        "|---" * 9 + "|",
+        "|---" * 10 + "|",
     ]
     for report in reports:
         rows = report["rows"]
@@ -109,6 +109,7 @@ def tiles_untuned(reports: list[dict]) -> str:
         cells = [
             f"{name[0]}{size}",
             f"{rows[0]['tiles']:,}",
+            next(part for part in name if re.fullmatch(r"\d+px", part)).replace("px", " px"),
             "unknown" if "rotated" in name else "known",
             str(shuffles),
             f"{mean['direct %']:.1f} %",
@@ -196,6 +197,30 @@ def benchmark_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+THESIS_CLOSE = 0.3
+"""A cell at most this many points below the thesis (or above it) is set in bold: the index optimizer's goal."""
+
+
+def thesis_tables(report: dict) -> str:
+    """``benchmarks/reproduce_tables.py``'s cells: best test accuracy %, the thesis' figure in brackets where it has
+    one, then the epochs trained; a cell not trained yet says so."""
+    lines = ["| init, mode | layer | out_channel | kernel |", "|---|---|---|---|"]
+    for row in report["rows"]:
+        cells = []
+        for granularity in ("layer", "out_channel", "kernel"):
+            value, thesis, epochs = row[granularity], row.get(f"{granularity} thesis", ""), row[f"{granularity} epochs"]
+            if epochs == "":  # no such cell (plain Adam trains no granularity)
+                cells.append("")
+            elif value == "":
+                cells.append("not measured yet")
+            else:
+                close = thesis != "" and value >= thesis - THESIS_CLOSE
+                text = f"**{value:.2f}**" if close else f"{value:.2f}"
+                cells.append(text + (f" ({thesis:.2f})" if thesis != "" else "") + f" {epochs}")
+        lines.append(f"| {row['init']}, {row['mode']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 TABLES = {
     "bench_permute": benchmark_report,
     "bench_tiles": benchmark_report,
@@ -212,6 +237,7 @@ TABLES = {
     "ablate_classifier_solver": classifier_ablation,
     "bench_tile_scale": tile_scale,
     "bench_tile_scale_large": tile_scale,
+    "reproduce_tables_lenet5-caffe": thesis_tables,
 }
 
 

@@ -49,8 +49,8 @@ def largest_segment(table: CostTable, placement: Tensor, rows: int, cols: int) -
 
 def places(block: Block, rows: int, cols: int) -> list[tuple[int, int]]:
     """Where ``block``'s top-left corner may go instead of where it is: flush against each edge of the frame straight
-    from where it is, and into the four corners (a correct segment that does not fill the frame ends, in the truth,
-    against at least one of its edges far more often than nowhere)."""
+    from where it is, and into the four corners — where a segment that growth pushed away from the frame's edges
+    (the tiles of a missing edge piled up on the other side) goes back to. At most eight places, a growth each."""
     top, left, height, width = extent(list(block.values()))
     bottom, right = rows - height, cols - width
     options = [(top, 0), (top, right), (0, left), (bottom, left), (0, 0), (0, right), (bottom, 0), (bottom, right)]

@@ -64,6 +64,12 @@ def main() -> None:
         "--large", action="store_true", help="solve with the candidate lists used from LARGE_FROM tiles on"
     )
     parser.add_argument("--near", type=float, default=None, help="also count tiles within this many grey levels")
+    parser.add_argument(
+        "--moved-below",
+        type=float,
+        default=None,
+        help="move the segments of answers under this best-buddy share (solver.MOVED_BELOW; 0: never, 1.01: always)",
+    )
     args = parser.parse_args()
     if args.near is not None and args.rotations:
         parser.error("--near needs known orientation")
@@ -75,6 +81,8 @@ def main() -> None:
         images = {name: resize_to_cover(image, height, width) for name, image in images.items()}
     if args.large:
         solver.LARGE_FROM = 1
+    if args.moved_below is not None:
+        solver.MOVED_BELOW = args.moved_below
     rows = []
     for seed in args.seeds or [args.seed]:
         for k, (name, image) in enumerate(images.items()):
@@ -122,6 +130,7 @@ def main() -> None:
     kind = (f"JPEG q{args.jpeg}" if args.jpeg else "PNG") + (" rotated" if args.rotations else "")
     kind += " large" if args.large else ""
     kind += f" near {args.near:g}" if args.near is not None else ""
+    kind += f" moved-below {args.moved_below:g}" if args.moved_below is not None else ""
     size = f"_{args.size}" if args.size else ""
     name = f"bench_tile_sets_{args.set.name}{size}_{args.tile}px_{kind.replace(' ', '_')}"
     seeds = ", ".join(f"{seed}+k" for seed in args.seeds or [args.seed])

@@ -63,9 +63,9 @@ points (and by -0.2 on the 2,360-piece set). ``python benchmarks/bench_tile_sets
 
 MOVED_BELOW = 0.6
 """Only answers with fewer best-buddy seams than this share have their largest segment moved
-(:func:`jigsaw.tiles.segments.move_segments`). Chosen on the runs of ``scripts/bench_untuned_tiles.sh`` and the MIT
-set (no set held out): every perfect answer there had 0.66 or more, every answer that moving improved 0.56 or less,
-and a flat photograph (moon, turned tiles, 0.65) came back shifted when moved; see ``docs/research-log.md``."""
+(:func:`jigsaw.tiles.segments.move_segments`): right answers have more (and need no growth again), and in a flat
+picture a move by the seam total alone can slide a right answer sideways. Measured by ``python
+benchmarks/bench_tile_sets.py --moved-below X``; see ``docs/research-log.md``."""
 
 
 def check_memory(tiles: int, needed: int) -> None:

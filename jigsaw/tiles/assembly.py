@@ -296,27 +296,39 @@ def assemble(
     most distinctive tiles and from the :func:`consistent_block` at each of its :func:`anchors`. A block of at
     least ``seeded_share`` of the tiles (when given) is the only seed. With turned tiles on a non-square grid the
     picture may come together turned by a quarter, which does not fit the frame: the search also runs in the
-    transposed frame and turns those answers back.
+    transposed frame and turns those answers back. A block of turned tiles may itself come together in either
+    quarter orientation (the seams are the same), so each frame grows from the other frame's block too, where it
+    fits.
 
     Progress: the caller has started :func:`progress_units`; the total is set again once the anchors are known, so
     progress never counts past it."""
-    both = frames(rows, cols, table.copies) == 2
     seams = table.block_seams()  # neither they nor the first tiles depend on the frame: found once
     first_tiles = functools.cache(lambda: table.first_tiles(starts))
-    grow = lambda rows, cols, frames_after, done: _arrangements(
-        table, seams, first_tiles, rows, cols, starts, progress, seeded_share, frames_after, done
-    )
-    arrangements, done = grow(rows, cols, int(both), 0)
-    if both:
-        sideways, _ = grow(cols, rows, 0, done)
-        arrangements += [turned_solution(arrangement, cols, rows, 1) for arrangement in sideways]
+    shapes = [(rows, cols), (cols, rows)][: frames(rows, cols, table.copies)]
+    blocks = []
+    for shape in shapes:
+        progress.advance("joining confident seams")
+        blocks.append(consistent_block(table, *shape, seams))
+    arrangements: list[Tensor] = []
+    done = len(shapes)
+    for k, (r, c) in enumerate(shapes):
+        others = [block for block in blocks[:k] + blocks[k + 1 :] if block != blocks[k] and _fits(block, r, c)]
+        grown, done = _arrangements(
+            table, [blocks[k], *others], first_tiles, r, c, starts, progress, seeded_share, len(shapes) - 1 - k, done
+        )
+        arrangements += grown if k == 0 else [turned_solution(arrangement, r, c, 1) for arrangement in grown]
     progress.advance("choosing the best fit")
     return min(arrangements, key=lambda arrangement: table.seam_cost(arrangement, rows, cols))
 
 
+def _fits(block: Block, rows: int, cols: int) -> bool:
+    _, _, height, width = extent(list(block.values()))
+    return height <= rows and width <= cols
+
+
 def _arrangements(
     table: CostTable,
-    seams: list[Seam],
+    blocks: list[Block],
     first_tiles: Callable[[], list[int]],
     rows: int,
     cols: int,
@@ -326,20 +338,18 @@ def _arrangements(
     frames_after: int,
     done: int,
 ) -> tuple[list[Tensor], int]:
-    """Candidate solutions on a ``rows x cols`` grid, and the units of progress counted so far, from ``done``;
-    ``seams``: the table's block seams, ``first_tiles()`` its distinctive tiles."""
-    progress.advance("joining confident seams")
-    block = consistent_block(table, rows, cols, seams)
-    seeded = seeded_share is not None and len(block) >= seeded_share * (table.size // table.copies)
+    """Candidate solutions on a ``rows x cols`` grid, grown from the distinctive tiles ``first_tiles()`` (unless the
+    frame's own consistent block, ``blocks[0]``, holds ``seeded_share`` of the tiles) and from each of ``blocks`` at
+    each of its anchors; and the units of progress counted so far, from ``done``."""
+    seeded = seeded_share is not None and len(blocks[0]) >= seeded_share * (table.size // table.copies)
     firsts = [] if seeded else first_tiles()
-    places = anchors(block, rows, cols)
-    done += 1
-    progress.start(done + len(firsts) + len(places) + frames_after * (starts + 2) + 1)
+    seeds = [(block, anchor) for block in blocks for anchor in anchors(block, rows, cols)]
+    progress.start(done + len(firsts) + len(seeds) + frames_after * (starts + 2) + 1)
     arrangements = []
     for k, first in enumerate(firsts):
         progress.advance(f"growing from distinctive tile {k + 1} of {len(firsts)}")
         arrangements.append(fill(table.growth(rows, cols), {first: (0, 0)}))
-    for k, anchor in enumerate(places):
-        progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(places)})")
+    for k, (block, anchor) in enumerate(seeds):
+        progress.advance(f"growing the block of {len(block)} tiles ({k + 1} of {len(seeds)})")
         arrangements.append(fill(table.growth(rows, cols, fixed_frame=anchor is not None), block, anchor))
-    return arrangements, done + len(firsts) + len(places)
+    return arrangements, done + len(firsts) + len(seeds)

@@ -42,3 +42,46 @@ def test_growth_from_an_anchored_block_keeps_it_where_it_was_pinned():
     grid = fill(table.growth(rows, cols, fixed_frame=True), block, (1, 2)).view(rows, cols)
     assert (grid[1, 2], grid[1, 3], grid[2, 3]) == (5, 6, 9)
     assert torch.equal(grid.flatten().sort().values, torch.arange(rows * cols))
+
+
+def test_with_turned_tiles_each_frame_grows_from_the_other_frames_block_too(monkeypatch):
+    """A block of turned tiles may come together in either quarter orientation: the block found in the transposed
+    frame is grown from in the frame itself (and the other way round) wherever it fits."""
+    import jigsaw.tiles.assembly as assembly
+    from jigsaw.progress import SILENT
+    from jigsaw.tiles.seams import oriented_dissimilarities
+
+    rows, cols = 3, 4
+    tiles = cut(torch.rand(3, 3 * 8, 4 * 8, generator=torch.Generator().manual_seed(0)), rows, cols)
+    table = DenseTable(*oriented_dissimilarities(tiles), 4)
+    wide = {4 * t: (0, t) for t in range(3)}  # a 1x3 block: fits both frames
+    tall = {4 * t + 1: (t, 0) for t in range(4, 8)}  # a 4x1 block: fits only the transposed 4x3 frame
+    monkeypatch.setattr(assembly, "consistent_block", lambda table, r, c, seams=None: wide if r == rows else tall)
+    grown = []
+    real_fill = assembly.fill
+
+    def recording_fill(growth, block, anchor=None):
+        grown.append(((growth.rows, growth.cols), min(block)))
+        return real_fill(growth, block, anchor)
+
+    monkeypatch.setattr(assembly, "fill", recording_fill)
+    assembly.assemble(table, rows, cols, 1, SILENT)
+    assert ((rows, cols), min(wide)) in grown and ((cols, rows), min(tall)) in grown  # each frame's own block
+    assert ((cols, rows), min(wide)) in grown  # the 3x4 frame's block in the transposed frame: it fits
+    assert ((rows, cols), min(tall)) not in grown  # a 4-tall block does not fit 3 rows
+
+
+def test_an_answer_grown_in_the_transposed_frame_comes_back_turned_into_the_frame(monkeypatch):
+    import jigsaw.tiles.assembly as assembly
+    from jigsaw.progress import SILENT
+    from jigsaw.tiles.seams import oriented_dissimilarities
+
+    rows, cols = 3, 4
+    y, x = torch.meshgrid(torch.linspace(0, 1, 24), torch.linspace(0, 1, 32), indexing="ij")
+    table = DenseTable(*oriented_dissimilarities(cut(torch.stack([x, y, x * y]), rows, cols)), 4)
+    truth = torch.arange(rows * cols) * 4  # every tile upright in its own cell
+    sideways = assembly.turned_solution(truth, rows, cols, 3)  # the truth as grown in the 4x3 frame
+    wrong = truth.flip(0)
+    assert table.seam_cost(truth, rows, cols) < table.seam_cost(wrong, rows, cols)
+    monkeypatch.setattr(assembly, "fill", lambda growth, block, anchor=None: sideways if growth.rows == cols else wrong)
+    assert torch.equal(assembly.assemble(table, rows, cols, 1, SILENT), truth)

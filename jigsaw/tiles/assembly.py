@@ -263,9 +263,11 @@ def extent(positions: list[tuple[int, int]]) -> tuple[int, int, int, int]:
 
 
 def anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:
-    """Every grid cell where ``block``'s top-left corner could go, or ``[None]`` (let growth decide) when there are
-    more than :data:`MAX_ANCHORS`."""
+    """Every grid cell where ``block``'s top-left corner could go (none where it does not fit the grid), or ``[None]``
+    (let growth decide) when there are more than :data:`MAX_ANCHORS`."""
     _, _, height, width = extent(list(block.values()))
+    if height > rows or width > cols:
+        return []
     if (rows - height + 1) * (cols - width + 1) > MAX_ANCHORS:
         return [None]
     return [(r, c) for r in range(rows - height + 1) for c in range(cols - width + 1)]
@@ -312,18 +314,13 @@ def assemble(
     arrangements: list[Tensor] = []
     done = len(shapes)
     for k, (r, c) in enumerate(shapes):
-        others = [block for block in blocks[:k] + blocks[k + 1 :] if block != blocks[k] and _fits(block, r, c)]
+        others = [block for block in blocks[:k] + blocks[k + 1 :] if block != blocks[k]]  # grown where it fits
         grown, done = _arrangements(
             table, [blocks[k], *others], first_tiles, r, c, starts, progress, seeded_share, len(shapes) - 1 - k, done
         )
         arrangements += grown if k == 0 else [turned_solution(arrangement, r, c, 1) for arrangement in grown]
     progress.advance("choosing the best fit")
     return min(arrangements, key=lambda arrangement: table.seam_cost(arrangement, rows, cols))
-
-
-def _fits(block: Block, rows: int, cols: int) -> bool:
-    _, _, height, width = extent(list(block.values()))
-    return height <= rows and width <= cols
 
 
 def _arrangements(

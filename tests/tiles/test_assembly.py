@@ -85,3 +85,9 @@ def test_an_answer_grown_in_the_transposed_frame_comes_back_turned_into_the_fram
     assert table.seam_cost(truth, rows, cols) < table.seam_cost(wrong, rows, cols)
     monkeypatch.setattr(assembly, "fill", lambda growth, block, anchor=None: sideways if growth.rows == cols else wrong)
     assert torch.equal(assembly.assemble(table, rows, cols, 1, SILENT), truth)
+
+
+def test_a_block_that_does_not_fit_the_grid_has_no_anchors():
+    tall = {t: (t, 0) for t in range(4)}
+    assert anchors(tall, 3, 40) == []  # 38 places across, none down: not [None]
+    assert anchors(tall, 4, 1) == [(0, 0)]

@@ -30,8 +30,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from common import report
-from jigsaw.files import crop_to_multiple, read_image_folder, resize_to_cover, skimage_photographs
+from common import report, tile_set
+from jigsaw.files import crop_to_multiple
 from jigsaw.tiles import solver
 from jigsaw.tiles.evaluate import evaluate_tiles
 from jigsaw.tiles.grid import cut
@@ -73,12 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.near is not None and args.rotations:
         parser.error("--near needs known orientation")
-    images = skimage_photographs() if str(args.set) == "skimage" else read_image_folder(args.set)
-    if args.only:
-        images = {name: image for name, image in images.items() if name in args.only}
-    if args.size:
-        width, height = (int(side) for side in args.size.lower().split("x"))
-        images = {name: resize_to_cover(image, height, width) for name, image in images.items()}
+    images = tile_set(args.set, args.size, args.only)
     if args.large:
         solver.LARGE_FROM = 1
     if args.moved_below is not None:

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from jigsaw.files import resize_to_cover
+from jigsaw.files import read_image_folder, resize_to_cover, skimage_photographs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -25,6 +25,19 @@ def scaled_for_432_tiles(photos: dict[str, torch.Tensor]) -> dict[str, torch.Ten
     """Each photograph scaled (Lanczos, aspect kept) to cover 504x672 and centre-cropped to it, so that it cuts into
     :data:`ROWS_432` x :data:`COLS_432` tiles of :data:`TILE_432` pixels."""
     return {name: resize_to_cover(image, ROWS_432 * TILE_432, COLS_432 * TILE_432) for name, image in photos.items()}
+
+
+def tile_set(folder: Path, size: str | None = None, only: list[str] | None = None) -> dict[str, torch.Tensor]:
+    """The photographs of a tile benchmark set, in name order: a folder of images, or ``skimage`` for scikit-image's;
+    only the names in ``only`` when given; each scaled (Lanczos, aspect kept) to cover ``size`` ("WxH") and
+    centre-cropped to it when given."""
+    images = skimage_photographs() if str(folder) == "skimage" else read_image_folder(folder)
+    if only:
+        images = {name: image for name, image in images.items() if name in only}
+    if size:
+        width, height = (int(side) for side in size.lower().split("x"))
+        images = {name: resize_to_cover(image, height, width) for name, image in images.items()}
+    return images
 
 
 def time_ms(function, repeats: int = 30, warmup: int = 3) -> float:

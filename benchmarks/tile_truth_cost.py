@@ -5,7 +5,7 @@ image in name order), the total seam dissimilarity of the solver's answer and of
 same seam costs. Where the truth costs less, a better search would find it; where it costs more, the measure itself
 prefers the wrong answer.
 
-    OMP_NUM_THREADS=1 python scripts/tile_truth_cost.py --set skimage --size 540x400 --tile 20 [--rotations]
+    OMP_NUM_THREADS=1 python benchmarks/tile_truth_cost.py --set skimage --size 540x400 --tile 20 [--rotations]
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jigsaw.files import crop_to_multiple, read_image_folder, resize_to_cover, skimage_photographs
+from common import tile_set
+from jigsaw.files import crop_to_multiple
 from jigsaw.tiles.dense import DenseTable
 from jigsaw.tiles.grid import cut, shuffle_and_turn_tiles
 from jigsaw.tiles.seams import TURNS, dissimilarities, oriented_dissimilarities
@@ -29,15 +30,12 @@ def main() -> None:
     parser.add_argument("--rotations", action="store_true", help="turn every tile at random too")
     parser.add_argument("--only", nargs="*", default=None, help="these images of the set only")
     args = parser.parse_args()
-    images = skimage_photographs() if str(args.set) == "skimage" else read_image_folder(args.set)
+    images = tile_set(args.set, args.size)  # every image, so that image k gets seed S + k as in bench_tile_sets.py
     copies = TURNS if args.rotations else 1
     print("image | answer's seam cost | truth's seam cost | truth cheaper")
     for k, (name, image) in enumerate(images.items()):
         if args.only and name not in args.only:
             continue
-        if args.size:
-            width, height = (int(side) for side in args.size.lower().split("x"))
-            image = resize_to_cover(image, height, width)
         image = crop_to_multiple(image, args.tile, args.tile)
         rows, cols = image.shape[1] // args.tile, image.shape[2] // args.tile
         shuffled, perm, turned = shuffle_and_turn_tiles(image, rows, cols, args.seed + k, args.rotations)

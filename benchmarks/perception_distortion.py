@@ -32,7 +32,7 @@ from jigsaw.pixels import baselines
 from jigsaw.pixels.evaluate import evaluate, make_puzzles
 from jigsaw.pixels.judges import load_judge
 from jigsaw.pixels.solvers import sortgan_solver
-from jigsaw.pixels.sortgan import bundled_solver_path
+from jigsaw.pixels.sortgan import bundled_solver_path, load_solver
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "perception_distortion.png"
 BUNDLED = "sortgan (bundled)"
@@ -96,6 +96,16 @@ def family_models(folder: Path) -> dict[str, str]:
     return models
 
 
+RECIPE = ("discriminator", "generator", "spectral_norm", "score_weight", "ema", "adversarial_weight", "epochs")
+"""What a sortGAN row records of its checkpoint's config, for the family table of ``docs/sortgan.md``."""
+
+
+def recipe(checkpoint: str | Path) -> dict:
+    """The fields of ``RECIPE`` from a sortGAN checkpoint (``epochs``: those it was trained to)."""
+    config = load_solver(checkpoint)[1]
+    return {field: config[field] for field in RECIPE}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N test images (default: all 10,000)")
@@ -117,10 +127,11 @@ def main() -> None:
             f"knn-{k}": partial(baselines.solve_knn, reference=reference, k=k) for k in baselines.KNN_K_CANDIDATES
         }
         solvers["class-mean"] = partial(baselines.solve_class_mean, reference=reference)
-        solvers[BUNDLED] = sortgan_solver(bundled_solver_path(dataset))
+        checkpoints = {BUNDLED: bundled_solver_path(dataset)}
         for name, checkpoint in extra.items():
             if name.startswith(dataset + ":"):  # e.g. mnist:adv-0.1=runs/sortgan-a/best.pt
-                solvers[f"sortgan {name.split(':', 1)[1]}"] = sortgan_solver(checkpoint)
+                checkpoints[f"sortgan {name.split(':', 1)[1]}"] = checkpoint
+        solvers.update({name: sortgan_solver(checkpoint) for name, checkpoint in checkpoints.items()})
         results, _ = evaluate(
             solvers,
             make_puzzles(dataset, args.limit, seed=0),
@@ -142,6 +153,7 @@ def main() -> None:
                     "PSNR dB": psnr,
                     "Fréchet": frechet,
                     "dominated by": ", ".join(better) or "-",
+                    **(recipe(checkpoints[name]) if name in checkpoints else {}),
                 }
             )
     report(

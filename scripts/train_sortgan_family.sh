@@ -4,8 +4,9 @@
 #   [DISCRIMINATOR=conv] [GENERATOR=conv] [SPECTRAL=1] [SCORE_WEIGHT=S] [EMA=D]
 #     scripts/train_sortgan_family.sh [DATASET] [EPOCHS] [WEIGHTS...]
 #   (default: mnist 10 0.1 0.3 1.0, the MLP generator and discriminator, score weight 100, no moving average)
-# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-sn][-score-S][-ema]-adv-W (resumed when there); then, for
-# the plane (every run's last epoch):
+# Runs go to runs/sortgan-family/DATASET[-conv][-convgen][-sn][-score-S][-ema]-adv-W (resumed when there; a finished
+# run resumed to more epochs is first copied to ...-adv-W-epN, N its epochs, so every stage stays measurable); then, for
+# the plane and the family table (every run folder's last epoch):
 #   python benchmarks/perception_distortion.py --family runs/sortgan-family
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,16 @@ ema=${EMA:-0}
 kind=$([ "$discriminator" = mlp ] && echo "" || echo "-$discriminator")$([ "$generator" = mlp ] && echo "" || echo "-${generator}gen")$([ -z "$spectral" ] && echo "" || echo "-sn")$([ "$score" = 100 ] && echo "" || echo "-score-$score")$([ "$ema" = 0 ] && echo "" || echo "-ema")
 for weight in $weights; do
   out="runs/sortgan-family/$dataset$kind-adv-$weight"
-  resume=$([ -e "$out/checkpoint.pt" ] && echo --resume || true)
+  resume=""
+  if [ -e "$out/checkpoint.pt" ]; then
+    resume=--resume
+    done_epochs=$(grep -c '"epoch"' "$out/log.jsonl")
+    planned=$(.venv/bin/python -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu', \
+      weights_only=True)['config']['epochs'])" "$out/checkpoint.pt")
+    if [ "$done_epochs" = "$planned" ] && [ "$done_epochs" -lt "$epochs" ] && [ ! -e "$out-ep$done_epochs" ]; then
+      cp -r "$out" "$out-ep$done_epochs.partial" && mv "$out-ep$done_epochs.partial" "$out-ep$done_epochs"
+    fi
+  fi
   .venv/bin/jigsaw train --threads 1 sortgan --dataset "$dataset" --epochs "$epochs" --seed 0 --input sorted \
     --score-weight "$score" --adversarial-weight "$weight" --lr 1e-3 --grad-clip 1 --discriminator "$discriminator" \
     --generator "$generator" --ema "$ema" $spectral --data-dir data --out "$out" $resume

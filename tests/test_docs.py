@@ -121,3 +121,28 @@ def test_the_readme_results_tables_are_drawn_from_their_json():
     readme = (REPO / "README.md").read_text()
     assert "<!-- jigsaw-results sorting begin -->" in readme
     assert tables.refresh_readme(readme) == readme, "run: python docs/hooks/results_tables.py"
+
+
+def test_the_sortgan_family_table_names_each_recipe_and_its_dominators():
+    """Rows in the order the page tells them (the bundled model last), a row beaten by every baseline says so."""
+    recipe = dict(discriminator="mlp", generator="mlp", spectral_norm=False, score_weight=100.0, ema=0.0, epochs=10)
+    rows = [
+        {"dataset": "mnist", "solver": "knn-5", "PSNR dB": 12.0, "Fréchet": 7.0, "dominated by": "-"},
+        {"dataset": "mnist", "solver": "class-mean", "PSNR dB": 11.0, "Fréchet": 90.0, "dominated by": "-"},
+        {"dataset": "mnist", "solver": "sortgan (bundled)", "PSNR dB": 12.5, "Fréchet": 36.0, "dominated by": "-"}
+        | recipe
+        | {"discriminator": "conv", "ema": 0.999, "adversarial_weight": 0.0, "epochs": 20},
+        {"dataset": "mnist", "solver": "sortgan adv-1.0", "PSNR dB": 10.2, "Fréchet": 216.0}
+        | {"dominated by": "knn-5, class-mean", "adversarial_weight": 1.0}
+        | recipe,
+        {"dataset": "mnist", "solver": "sortgan conv-adv-0.1", "PSNR dB": 12.1, "Fréchet": 23.0}
+        | {"dominated by": "-", "adversarial_weight": 0.1}
+        | recipe
+        | {"discriminator": "conv"},
+    ]
+    drawn = results_tables().sortgan_family({"rows": rows}).splitlines()
+    assert len(drawn) == 5 and "knn-5" not in "".join(drawn[:2])  # the baselines are not rows
+    assert drawn[2].startswith("| MLP discriminator, adversarial weight 1, 10 epochs (`adv-1.0`)")
+    assert drawn[2].endswith("| every baseline |")
+    assert drawn[3].startswith("| conv discriminator, adversarial weight 0.1, 10 epochs") and drawn[3].endswith("| - |")
+    assert drawn[4].startswith("| **bundled**: conv discriminator, adversarial weight 0, `--ema 0.999`, 20 epochs")

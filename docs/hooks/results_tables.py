@@ -221,6 +221,47 @@ def thesis_tables(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _recipe(row: dict) -> str:
+    """A sortGAN row's recipe in words: what differs from the bundled recipe, then the epochs."""
+    parts = [f"{'MLP' if row['discriminator'] == 'mlp' else row['discriminator']} discriminator, adversarial weight {row['adversarial_weight']:g}"]
+    parts += ["`--generator conv`"] if row["generator"] == "conv" else []
+    parts += ["`--spectral-norm`"] if row["spectral_norm"] else []
+    parts += [f"`--ema {row['ema']:g}`"] if row["ema"] else []
+    parts += [f"score weight {row['score_weight']:g}"] if row["score_weight"] != 100 else []
+    return ", ".join(parts) + f", {row['epochs']} epochs"
+
+
+def _recipe_order(row: dict) -> tuple:
+    """The bundled recipe's variations in the order ``docs/sortgan.md`` tells them, the bundled model last."""
+    return (
+        row["solver"] == "sortgan (bundled)",
+        row["discriminator"] != "mlp",
+        row["generator"] != "mlp",
+        row["spectral_norm"],
+        row["ema"],
+        row["score_weight"] != 100,
+        row["adversarial_weight"],
+        row["epochs"],
+    )
+
+
+def sortgan_family(report: dict) -> str:
+    """``perception_distortion.json``'s sortGAN rows, one table per dataset in recipe order: PSNR, Fréchet distance
+    and the baselines that are both closer and more realistic (``-``: none)."""
+    baselines = {row["solver"] for row in report["rows"] if "epochs" not in row}
+    tables = []
+    for dataset in dict.fromkeys(row["dataset"] for row in report["rows"]):
+        models = [row for row in report["rows"] if row["dataset"] == dataset and "epochs" in row]
+        lines = [f"| {dataset}: sortGAN | PSNR dB | Fréchet | dominated by |", "|---|---|---|---|"]
+        for row in sorted(models, key=_recipe_order):
+            name = row["solver"].removeprefix("sortgan ")
+            shown = f"**bundled**: {_recipe(row)}, int8" if name == "(bundled)" else f"{_recipe(row)} (`{name}`)"
+            beaten = set(row["dominated by"].split(", ")) == baselines and "every baseline" or row["dominated by"]
+            lines.append(f"| {shown} | {row['PSNR dB']:.2f} | {row['Fréchet']:.2f} | {beaten} |")
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables)
+
+
 TABLES = {
     "bench_permute": benchmark_report,
     "bench_tiles": benchmark_report,
@@ -238,6 +279,7 @@ TABLES = {
     "bench_tile_scale": tile_scale,
     "bench_tile_scale_large": tile_scale,
     "reproduce_tables_lenet5-caffe": thesis_tables,
+    "perception_distortion": sortgan_family,
 }
 
 

@@ -334,6 +334,7 @@ def train_sortgan(
 class PieceEstimator(str, Enum):
     ste = "ste"
     ste_sinkhorn = "ste-sinkhorn"
+    blackbox = "blackbox"
     gumbel_sinkhorn = "gumbel-sinkhorn"
 
 
@@ -359,7 +360,9 @@ def train_piece_solver(
         PieceEstimator,
         typer.Option(
             help="ste: hard placements, the gradient handed to the scores unchanged; ste-sinkhorn: hard placements, "
-            "the gradient through the Sinkhorn relaxation; gumbel-sinkhorn: Mena et al.'s relaxation."
+            "the gradient through the Sinkhorn relaxation; blackbox: hard placements, the gradient from a second "
+            "Hungarian placement of the scores moved against the loss (Vlastelica et al.); gumbel-sinkhorn: Mena et "
+            "al.'s relaxation."
         ),
     ] = PieceEstimator.ste,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 5,
@@ -375,6 +378,13 @@ def train_piece_solver(
             "cheaper, the Sinkhorn passes being most of their time.",
         ),
     ] = 5,
+    strength: Annotated[
+        float,
+        typer.Option(
+            help="blackbox: how far the scores move against the loss's gradient (its largest entry, in score units) "
+            "to find the placement the loss would rather have.",
+        ),
+    ] = 5.0,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,

@@ -1,4 +1,4 @@
-"""The learned piece solver's network and its two ways of turning scores into a placement.
+"""The learned piece solver's network and its ways of turning scores into a placement.
 
 A puzzle is a square image cut into ``G x G`` square pieces and shuffled. The network embeds every piece with one
 shared CNN, relates the pieces to each other with a small transformer over the set (no positions: the input order is
@@ -8,7 +8,11 @@ the shuffle, which carries nothing), and scores every cell for every piece: ``lo
 Placements, from those scores:
 
 - :func:`straight_through_placement` (this toolkit's estimator): the Hungarian method's best placement in the forward
-  pass, its gradient handed to the scores unchanged, as :func:`jigsaw.rank_match` hands its own on;
+  pass, its gradient handed to the scores unchanged, as :func:`jigsaw.rank_match` hands its own on, or through the
+  Sinkhorn relaxation of the same scores;
+- :func:`solver_difference_placement` (Vlastelica et al., ICLR 2020, "Differentiation of Blackbox Combinatorial
+  Solvers"): the same hard placement forward; backward, the Hungarian method once more, on the scores moved against
+  the loss's gradient, and the difference of the two placements as the gradient — hard in both passes;
 - :func:`gumbel_sinkhorn_placement` (Mena et al.'s): doubly-stochastic Gumbel-Sinkhorn samples in training.
 
 Either way the pieces are placed by the matrix (``cells = P @ pieces``) and, at test time, by the hard placement.
@@ -80,6 +84,38 @@ def straight_through_placement(
     hard = permutation_matrix(hard_placement(perturbed)).to(log_alpha)
     relaxed = log_alpha if through is None else sinkhorn(perturbed, through[1], through[0])
     return hard + relaxed - relaxed.detach()
+
+
+class _SolverDifference(torch.autograd.Function):
+    """The Hungarian placement ``(B, P, P)`` of scores ``(B, P, P)`` forward; backward, the difference between it and
+    the placement of the scores moved against the incoming gradient (Vlastelica et al., ICLR 2020): the solver itself
+    is asked which placement the loss would rather have, and the scores are pushed from the current one toward it.
+
+    Their method moves the scores by ``strength`` times the raw gradient, whose size depends on the loss's reduction
+    and the batch; here each puzzle's gradient is first divided by its largest entry, so that ``strength`` is in
+    units of the scores, and the difference is multiplied back, so each puzzle still weighs as much as its gradient.
+    A puzzle whose placement the loss cannot improve (every piece right) gets no gradient."""
+
+    @staticmethod
+    def forward(ctx, perturbed: Tensor, strength: float) -> Tensor:
+        hard = permutation_matrix(hard_placement(perturbed)).to(perturbed)
+        ctx.save_for_backward(perturbed, hard)
+        ctx.strength = strength
+        return hard
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:
+        perturbed, hard = ctx.saved_tensors
+        # per puzzle, the gradient scaled so that its largest entry moves a score by ``strength``
+        scale = grad.abs().amax(dim=(-2, -1), keepdim=True).clamp_min(1e-30)
+        wanted = permutation_matrix(hard_placement(perturbed - ctx.strength * grad / scale)).to(hard)
+        return (hard - wanted) * scale / ctx.strength, None
+
+
+def solver_difference_placement(log_alpha: Tensor, noise: Tensor, strength: float) -> Tensor:
+    """The hard placement matrix ``(B, P, P)`` of ``log_alpha + noise`` forward; backward, the difference of two
+    Hungarian placements (see :class:`_SolverDifference`), ``strength`` in units of the scores."""
+    return _SolverDifference.apply(log_alpha + noise, strength)
 
 
 def gumbel_sinkhorn_placement(

@@ -4,8 +4,9 @@ The loss is the reconstruction's, as Mena et al. train their jigsaw network: the
 image the placement assembles from the shuffled pieces and the original. Two reasons: it needs nothing but the
 original image, and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric,
 where a loss on the true assignment would demand an arbitrary one of them. The ``estimator`` decides how the
-placement is made in training — ``ste``: the hard placement with the straight-through gradient; ``gumbel-sinkhorn``:
-``samples`` Gumbel-Sinkhorn matrices — and nothing else differs between the two: the same network, data, budget.
+placement is made in training — ``ste``, ``ste-sinkhorn`` and ``blackbox``: Gumbel-perturbed hard placements, their
+gradients made three ways (:mod:`jigsaw.pieces.model`); ``gumbel-sinkhorn``: Gumbel-Sinkhorn matrices — and nothing
+else differs between them: the same network, data, budget.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from jigsaw.pieces.model import (
     gumbel_sinkhorn_placement,
     hard_placement,
     place,
+    solver_difference_placement,
     straight_through_placement,
 )
 from jigsaw.progress import SILENT, Progress
@@ -43,7 +45,7 @@ SIDE = 28
 """The side of the images the piece solver learns: MNIST's and FashionMNIST's."""
 GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
-ESTIMATORS = ("ste", "ste-sinkhorn", "gumbel-sinkhorn")
+ESTIMATORS = ("ste", "ste-sinkhorn", "blackbox", "gumbel-sinkhorn")
 SCHEDULES = ("cosine", "constant")
 """How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps (the
 default), or not at all; why, in ``docs/research-log.md`` (2026-12-03)."""
@@ -63,8 +65,9 @@ class PieceSolverConfig:
     layers: int = 2  # transformer layers
     temperature: float = 1.0  # gumbel-sinkhorn
     iterations: int = 20  # gumbel-sinkhorn
-    samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for both estimators (5: as Mena et al.)
+    samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for every estimator (5: as Mena et al.)
     schedule: str = "cosine"  # of the learning rate: SCHEDULES
+    strength: float = 5.0  # blackbox: how far the scores move toward the loss's preferred placement
 
     def validate(self, path: object = None) -> PieceSolverConfig:
         check_run_settings(path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit)
@@ -79,6 +82,8 @@ class PieceSolverConfig:
         for name in ("batch_size", "width", "layers", "iterations", "samples"):
             if getattr(self, name) < 1:
                 raise JigsawError(f"{name} must be at least 1")
+        if not (math.isfinite(self.strength) and self.strength > 0):
+            raise JigsawError(f"--strength {self.strength}: must be a positive number")
         if self.width % 4:
             raise JigsawError("the width must be a multiple of 4 (the transformer's heads)")
         return self
@@ -118,6 +123,9 @@ def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled
             noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
             through = None if config.estimator == "ste" else (config.temperature, config.iterations)
             matrix = straight_through_placement(log_alpha, noise, through)
+        elif config.estimator == "blackbox":
+            noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
+            matrix = solver_difference_placement(log_alpha, noise, config.strength)
         else:
             matrix = gumbel_sinkhorn_placement(log_alpha, config.temperature, config.iterations, generator)
         losses.append(F.mse_loss(place(matrix, shuffled), pieces))

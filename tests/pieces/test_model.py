@@ -10,6 +10,7 @@ from jigsaw.pieces.model import (
     gumbel_sinkhorn_placement,
     hard_placement,
     place,
+    solver_difference_placement,
     straight_through_placement,
 )
 from jigsaw.relaxed import permutation_matrix
@@ -68,3 +69,29 @@ def test_straight_through_sinkhorn_is_hard_forward_and_sinkhorn_backward():
     F.mse_loss(place(upstream, pieces), target).backward()
     (sinkhorn(log_alpha, 20, 1.0) * upstream.grad).sum().backward()
     assert torch.allclose(through, log_alpha.grad, atol=1e-6)
+
+
+def test_the_solver_difference_pushes_the_scores_toward_a_placement_the_loss_prefers():
+    """Backward, the gradient is the current placement minus the one of the scores moved against the loss's gradient
+    (scaled): descending it raises the scores of the wanted (cell, piece) pairs, lowers those of the placed ones,
+    leaves every other score alone, and the wanted placement's loss is lower; a right placement gets no gradient."""
+    generator = torch.Generator().manual_seed(0)
+    pieces = torch.rand(1, 9, 1, 3, 3, generator=generator) - 0.5
+    truth = torch.randperm(9, generator=generator)
+    target = pieces[:, truth]  # cell i wants piece truth[i]
+    loss = lambda matrix: F.mse_loss(place(matrix, pieces), target, reduction="sum")
+    log_alpha = torch.randn(1, 9, 9, generator=generator, requires_grad=True)
+    matrix = solver_difference_placement(log_alpha, torch.zeros_like(log_alpha), strength=5.0)
+    assert torch.equal(matrix, permutation_matrix(hard_placement(log_alpha)))
+    loss(matrix).backward()
+    assert log_alpha.grad is not None
+    step = log_alpha.grad.abs().max()
+    assert step > 0 and set(log_alpha.grad.unique().tolist()) <= {-step.item(), 0.0, step.item()}
+    wanted = matrix.detach() - log_alpha.grad / step
+    assert torch.equal(wanted, permutation_matrix(hard_placement(wanted)))
+    assert loss(wanted) < loss(matrix.detach())
+    right = torch.full((1, 9, 9), -10.0)
+    right[0, torch.arange(9), truth] = 10.0
+    right.requires_grad_(True)
+    loss(solver_difference_placement(right, torch.zeros_like(right), strength=5.0)).backward()
+    assert right.grad is not None and not right.grad.any()

@@ -18,8 +18,9 @@ from jigsaw.runs import RunFolder
 runner = CliRunner()
 
 
-def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root):
-    run = PieceSolverRun(PieceSolverConfig(grid=2, epochs=2, limit=1000, batch_size=32))
+@pytest.mark.parametrize("estimator", ["ste", "blackbox"])
+def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root, estimator):
+    run = PieceSolverRun(PieceSolverConfig(grid=2, estimator=estimator, epochs=2, limit=1000, batch_size=32))
     train(run, RunFolder(tmp_path / "run"), dataset_root)
     images = mnist_test[0][:300]
     learned = placement_accuracy(run.model, images, 2)
@@ -32,7 +33,7 @@ def interrupt(record: dict) -> None:
     raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("estimator", ["ste", "gumbel-sinkhorn"])
+@pytest.mark.parametrize("estimator", ["ste", "blackbox", "gumbel-sinkhorn"])
 def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, dataset_root, estimator):
     config = dict(grid=4, limit=96, batch_size=32, estimator=estimator, samples=2)
     whole = PieceSolverRun(PieceSolverConfig(epochs=2, **config))
@@ -119,6 +120,8 @@ def test_a_bad_grid_or_estimator_is_refused():
         PieceSolverConfig(estimator="sinkhorn").validate()
     with pytest.raises(JigsawError, match="unknown learning-rate schedule"):
         PieceSolverConfig(schedule="linear").validate()
+    with pytest.raises(JigsawError, match="--strength 0.0: must be a positive number"):
+        PieceSolverConfig(estimator="blackbox", strength=0.0).validate()
 
 
 def test_the_cosine_schedule_falls_from_the_learning_rate_to_zero_and_constant_stays():

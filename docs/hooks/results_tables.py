@@ -223,7 +223,8 @@ def thesis_tables(report: dict) -> str:
 
 def _recipe(row: dict) -> str:
     """A sortGAN row's recipe in words: what differs from the bundled recipe, then the epochs."""
-    parts = [f"{'MLP' if row['discriminator'] == 'mlp' else row['discriminator']} discriminator, adversarial weight {row['adversarial_weight']:g}"]
+    discriminator = "MLP" if row["discriminator"] == "mlp" else row["discriminator"]
+    parts = [f"{discriminator} discriminator, adversarial weight {row['adversarial_weight']:g}"]
     parts += ["`--generator conv`"] if row["generator"] == "conv" else []
     parts += ["`--spectral-norm`"] if row["spectral_norm"] else []
     parts += [f"`--ema {row['ema']:g}`"] if row["ema"] else []

@@ -430,7 +430,8 @@ def bundled_samples(dataset: str) -> Tensor:
 
 def load_solver(path, device: torch.device | str = "cpu") -> tuple[SortGAN, dict]:
     """A trained sortGAN (generator and discriminator) in eval mode on ``device``, and its checkpoint's config (every
-    field, the defaults filling those an older file lacks). It guesses classes with its dataset's bundled :mod:`jigsaw.pixels.class_guess` network."""
+    field, the defaults filling those an older file lacks). It guesses classes with its dataset's bundled
+    :mod:`jigsaw.pixels.class_guess` network."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], SortGANConfig).validate(path)
     model = load_state(SortGAN.from_config(config), dequantize(payload["state_dict"], path), path)

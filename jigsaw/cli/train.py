@@ -378,6 +378,10 @@ def train_piece_solver(
             "cheaper, the Sinkhorn passes being most of their time.",
         ),
     ] = 5,
+    width: Annotated[
+        int, typer.Option(min=4, help="Width of the piece embedding and the transformer (a multiple of 4).")
+    ] = 64,
+    layers: Annotated[int, typer.Option(min=1, help="Transformer layers relating the pieces.")] = 2,
     strength: Annotated[
         float,
         typer.Option(

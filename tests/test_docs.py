@@ -146,3 +146,17 @@ def test_the_sortgan_family_table_names_each_recipe_and_its_dominators():
     assert drawn[2].endswith("| every baseline |")
     assert drawn[3].startswith("| conv discriminator, adversarial weight 0.1, 10 epochs") and drawn[3].endswith("| - |")
     assert drawn[4].startswith("| **bundled**: conv discriminator, adversarial weight 0, `--ema 0.999`, 20 epochs")
+
+
+def test_the_readme_pieces_table_pivots_the_pages_file():
+    """One row per dataset and grid, the best learned method in bold (never the seams), pixel solvers in one cell."""
+    rows = [
+        {"dataset": "mnist", "grid": 4, "method": "ste", "pieces_right": 0.5},
+        {"dataset": "mnist", "grid": 4, "method": "blackbox", "pieces_right": 0.97},
+        {"dataset": "mnist", "grid": 4, "method": "seams", "pieces_right": 0.99},
+        {"dataset": "mnist", "grid": 28, "method": "knn (label given)", "pieces_right": 0.78},
+    ]
+    drawn = results_tables().pieces_glance(rows).splitlines()
+    assert drawn[0] == "| dataset | grid | ste | blackbox | seams | pixel solvers, label given |"
+    assert drawn[2] == "| mnist | 4×4 | 50.00% | **97.00%** | 99.00% |  |"
+    assert drawn[3] == "| mnist | 28×28 |  |  |  | knn 78.0% |"

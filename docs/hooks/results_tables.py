@@ -53,6 +53,28 @@ def pieces(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def pieces_glance(rows: list[dict]) -> str:
+    """``pieces.json`` pivoted for the README: pieces placed right, one row per dataset and grid, one column per
+    method (the best learned one in bold); at G = 28 the pixel solvers in one cell."""
+    pixel = " (label given)"
+    methods = [m for m in dict.fromkeys(row["method"] for row in rows) if not m.endswith(pixel)]
+    lines = [
+        "| dataset | grid | " + " | ".join(methods) + " | pixel solvers, label given |",
+        "|---|---|" + "---|" * (len(methods) + 1),
+    ]
+    for dataset, grid in dict.fromkeys((row["dataset"], row["grid"]) for row in rows):
+        mine = {row["method"]: row["pieces_right"] for row in rows if (row["dataset"], row["grid"]) == (dataset, grid)}
+        learned = [mine[m] for m in methods if m in mine and m != "seams"]
+        cells = []
+        for method in methods:
+            value = mine.get(method)
+            text = "" if value is None else f"{value:.2%}"
+            cells.append(f"**{text}**" if value is not None and learned and value == max(learned) else text)
+        pixels = ", ".join(f"{m.removesuffix(pixel)} {v:.1%}" for m, v in mine.items() if m.endswith(pixel))
+        lines.append(f"| {dataset} | {grid}×{grid} | " + " | ".join(cells) + f" | {pixels} |")
+    return "\n".join(lines)
+
+
 def tiles_mit(report: dict) -> str:
     """The MIT set's mean rows, orientation known (``tiles_mit-432.json``) and unknown (``..._rotated.json``)."""
     lines = [
@@ -274,6 +296,7 @@ TABLES = {
     "sorting": sorting,
     "index_estimators": index_estimators,
     "pieces": pieces,
+    "pieces_glance": pieces_glance,
     "tiles_mit-432": tiles_mit,
     "bench_tiles_per_image": tiles_per_photo,
     "ablate_classifier_solver": classifier_ablation,
@@ -288,15 +311,19 @@ GATHERED = {"tiles_untuned": tiles_untuned}
 """Tables drawn from every ``docs/results/NAME_*.json`` (in name order) rather than from one file."""
 
 
+VIEWS = {"pieces_glance": "pieces"}
+"""Tables drawn from another table's file: ``{view: the JSON's name}``."""
+
+
 def table(name: str) -> str:
     if name in GATHERED:
         paths = sorted(RESULTS.glob(f"{name}_*.json"))
         if not paths:
             return f"*Not measured yet: `docs/results/{name}_*.json` are written by the command above.*"
         return GATHERED[name]([json.loads(path.read_text()) for path in paths])
-    path = RESULTS / f"{name}.json"
+    path = RESULTS / f"{VIEWS.get(name, name)}.json"
     if not path.exists():
-        return f"*Not measured yet: `docs/results/{name}.json` is written by the command above.*"
+        return f"*Not measured yet: `docs/results/{path.name}` is written by the command above.*"
     return TABLES[name](json.loads(path.read_text()))
 
 

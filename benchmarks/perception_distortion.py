@@ -27,12 +27,13 @@ from functools import partial
 from pathlib import Path
 
 from common import RESULTS, report
+from jigsaw.checkpoint import load_checkpoint
 from jigsaw.datasets import load_dataset
 from jigsaw.pixels import baselines
 from jigsaw.pixels.evaluate import evaluate, make_puzzles
 from jigsaw.pixels.judges import load_judge
 from jigsaw.pixels.solvers import sortgan_solver
-from jigsaw.pixels.sortgan import bundled_solver_path, load_solver
+from jigsaw.pixels.sortgan import KIND, bundled_solver_path, load_solver
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "perception_distortion.png"
 BUNDLED = "sortgan (bundled)"
@@ -101,9 +102,11 @@ RECIPE = ("discriminator", "generator", "spectral_norm", "score_weight", "ema", 
 
 
 def recipe(checkpoint: str | Path) -> dict:
-    """The fields of ``RECIPE`` from a sortGAN checkpoint (``epochs``: those it was trained to)."""
+    """The fields of ``RECIPE`` from a sortGAN checkpoint; ``epochs``: those its weights were trained for (its
+    history's length: a run's best epoch was saved with the history up to it)."""
     config = load_solver(checkpoint)[1]
-    return {field: config[field] for field in RECIPE}
+    history = load_checkpoint(checkpoint, KIND)["meta"].get("history", [])
+    return {**{field: config[field] for field in RECIPE}, "epochs": len(history) or config["epochs"]}
 
 
 def main() -> None:

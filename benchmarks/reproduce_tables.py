@@ -8,7 +8,8 @@ Each cell is the best test accuracy (%) of a `jigsaw train index-opt` run (one r
 standardised and shifted by up to 2 pixels unless told otherwise, see jigsaw/weights/run.py), trained in
 ``--runs`` (default ``runs/tables-caffe`` for Caffe's LeNet-5, the default model since its sparse cells came within
 0.3 points of the thesis, and ``runs/tables`` for the 6-16-120-84 ``lenet5``), one folder per cell; a finished cell
-is not trained again (delete its folder to redo it), an unfinished one resumes.
+is not trained again (delete its folder to redo it), an unfinished one resumes. The table goes to
+``results/reproduce_tables_MODEL.json`` (``..._MODEL_FOLDER.json`` with another ``--runs``).
 ``--only`` trains just the cells whose name matches the pattern and reads the others as they are, so the table says
 how many epochs each cell has had.
 """
@@ -81,9 +82,12 @@ def main() -> None:
     )
     parser.add_argument("--shift", type=int, default=2, help="random shifts of training images (0: none, as before)")
     args = parser.parse_args()
-    args.runs = args.runs or Path(
+    default_runs = Path(
         {"lenet5": "runs/tables", "lenet5-caffe": "runs/tables-caffe"}.get(args.model, f"runs/tables-{args.model}")
     )
+    # one JSON per table: reproduce_tables_MODEL.json, or ..._MODEL_FOLDER.json for runs kept elsewhere
+    name = f"reproduce_tables_{args.model}" + ("" if args.runs in (None, default_runs) else f"_{args.runs.name}")
+    args.runs = args.runs or default_runs
     if args.threads:
         torch.set_num_threads(args.threads)
     base = dict(
@@ -132,7 +136,7 @@ def main() -> None:
         for column in columns:
             row.setdefault(column, "")
     report(
-        "reproduce_tables" if args.model == "lenet5" else f"reproduce_tables_{args.model}",
+        name,
         f"{args.model} / MNIST best test accuracy %, up to {args.epochs} epochs, seed {args.seed}",
         rows,
         columns,

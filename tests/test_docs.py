@@ -160,3 +160,14 @@ def test_the_readme_pieces_table_pivots_the_pages_file():
     assert drawn[0] == "| dataset | grid | ste | blackbox | seams | pixel solvers, label given |"
     assert drawn[2] == "| mnist | 4×4 | 50.00% | **97.00%** | 99.00% |  |"
     assert drawn[3] == "| mnist | 28×28 |  |  |  | knn 78.0% |"
+
+
+def test_a_thesis_table_says_which_cells_are_not_measured_and_leaves_out_empty_rows():
+    cell = {"layer thesis": 99.49, "out_channel thesis": 99.51, "kernel thesis": 99.48}
+    epochs = {"layer epochs": 40, "out_channel epochs": 40, "kernel epochs": 40}
+    rows = [
+        {"init": "sparse", "mode": "STE", "layer": 99.35, "out_channel": "", "kernel": 99.0} | cell | epochs,
+        {"init": "normal", "mode": "STE", "layer": "", "out_channel": "", "kernel": ""} | cell | epochs,
+    ]
+    drawn = results_tables().thesis_tables({"rows": rows}).splitlines()
+    assert drawn[2:] == ["| sparse, STE | **99.35** (99.49) 40 | not measured yet | 99.00 (99.48) 40 |"]

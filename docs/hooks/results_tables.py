@@ -225,9 +225,12 @@ THESIS_CLOSE = 0.3
 
 def thesis_tables(report: dict) -> str:
     """``benchmarks/reproduce_tables.py``'s cells: best test accuracy %, the thesis' figure in brackets where it has
-    one, then the epochs trained; a cell not trained yet says so."""
+    one, then the epochs trained; a cell not trained yet says so, and a row with no cell trained is left out (a table
+    of some cells only, e.g. the sparse ones without shifts)."""
     lines = ["| init, mode | layer | out_channel | kernel |", "|---|---|---|---|"]
     for row in report["rows"]:
+        if all(row[granularity] == "" for granularity in ("layer", "out_channel", "kernel")):
+            continue
         cells = []
         for granularity in ("layer", "out_channel", "kernel"):
             value, thesis, epochs = row[granularity], row.get(f"{granularity} thesis", ""), row[f"{granularity} epochs"]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The piece solvers behind docs/pieces.md's table and the bundled models: every dataset and grid given, with the
-# estimator given (ste-sinkhorn: bundled; gumbel-sinkhorn: the baseline; ste: the core's own), one thread, runs in
-# runs/pieces/; a run already there is resumed.
-#   scripts/train_piece_solvers.sh ste-sinkhorn "4 7 2" 5 2   # estimator, grids, epochs above 2x2, epochs at 2x2
-#   SAMPLES=1 scripts/train_piece_solvers.sh ste-sinkhorn 14 1  # one placement per puzzle and step (default 5)
+# estimator given (gumbel-sinkhorn: the baseline; ste, ste-sinkhorn and blackbox: hard placements), one
+# thread, runs in runs/pieces/; a run already there is resumed.
+#   scripts/train_piece_solvers.sh blackbox "7 2" 5 2   # estimator, grids, epochs above 2x2, epochs at 2x2
+#   scripts/train_piece_solvers.sh blackbox 4 10        # 4x4 for ten epochs
+#   SAMPLES=1 scripts/train_piece_solvers.sh blackbox 14 1  # one placement per puzzle and step (default 5)
 set -euo pipefail
 estimator="${1:-ste}"; grids="${2:-4 2}"; epochs4="${3:-3}"; epochs2="${4:-2}"; samples="${SAMPLES:-5}"
 for grid in $grids; do

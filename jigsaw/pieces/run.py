@@ -111,23 +111,22 @@ def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tu
 
 def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tensor, generator) -> Tensor:
     """The mean squared error of the placed pieces against the originals, over ``config.samples`` placements per
-    puzzle: Gumbel-perturbed hard placements with the straight-through gradient (``ste``), or Gumbel-Sinkhorn
-    samples. Pixels are centred on 0 first: a hard placement's error is the same, but the straight-through gradient
-    of a cell's score for a piece is the piece's product with the cell's error, which would be 0 for every black
-    piece of a digit."""
+    puzzle: Gumbel-Sinkhorn samples, or Gumbel-perturbed hard placements with the estimator's gradient. Pixels are
+    centred on 0 first: a hard placement's error is the same, but the straight-through gradient of a cell's score for
+    a piece is the piece's product with the cell's error, which would be 0 for every black piece of a digit."""
     log_alpha = net(shuffled)
     pieces, shuffled = pieces - 0.5, shuffled - 0.5
     losses = []
     for _ in range(config.samples):
-        if config.estimator in ("ste", "ste-sinkhorn"):
-            noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
-            through = None if config.estimator == "ste" else (config.temperature, config.iterations)
-            matrix = straight_through_placement(log_alpha, noise, through)
-        elif config.estimator == "blackbox":
-            noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
-            matrix = solver_difference_placement(log_alpha, noise, config.strength)
-        else:
+        if config.estimator == "gumbel-sinkhorn":
             matrix = gumbel_sinkhorn_placement(log_alpha, config.temperature, config.iterations, generator)
+        else:
+            noise = sample_gumbel(log_alpha.shape, generator).to(log_alpha)
+            if config.estimator == "blackbox":
+                matrix = solver_difference_placement(log_alpha, noise, config.strength)
+            else:
+                through = None if config.estimator == "ste" else (config.temperature, config.iterations)
+                matrix = straight_through_placement(log_alpha, noise, through)
         losses.append(F.mse_loss(place(matrix, shuffled), pieces))
     return torch.stack(losses).mean()
 

@@ -25,9 +25,10 @@ for weight in $weights; do
   resume=""
   if [ -e "$out/checkpoint.pt" ]; then
     resume=--resume
-    done_epochs=$(grep -c '"epoch"' "$out/log.jsonl")
-    planned=$(.venv/bin/python -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu', \
-      weights_only=True)['config']['epochs'])" "$out/checkpoint.pt")
+    # epochs done (the history a resume continues from) and planned, both from the checkpoint
+    read -r done_epochs planned < <(.venv/bin/python -c "import sys, torch; run = torch.load(sys.argv[1], \
+      map_location='cpu', weights_only=True); print(len(run['meta']['history']), run['config']['epochs'])" \
+      "$out/checkpoint.pt")
     if [ "$done_epochs" = "$planned" ] && [ "$done_epochs" -lt "$epochs" ] && [ ! -e "$out-ep$done_epochs" ]; then
       cp -r "$out" "$out-ep$done_epochs.partial" && mv "$out-ep$done_epochs.partial" "$out-ep$done_epochs"
     fi

@@ -46,8 +46,9 @@ def pieces(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        method = row["method"] + (f" (weight {row['seam_weight']:g})" if "seam_weight" in row else "")
         lines.append(
-            f"| {row['dataset']} | {row['grid']}×{row['grid']} | {row['method']} | {row.get('epochs', '—')} | "
+            f"| {row['dataset']} | {row['grid']}×{row['grid']} | {method} | {row.get('epochs', '—')} | "
             f"{row['images']:,} | {row['pieces_right']:.2%} | {row['perfect']:.2%} | {row['psnr']:.1f} |"
         )
     return "\n".join(lines)
@@ -55,7 +56,8 @@ def pieces(rows: list[dict]) -> str:
 
 def pieces_glance(rows: list[dict]) -> str:
     """``pieces.json`` pivoted for the README: pieces placed right, one row per dataset and grid, one column per
-    method (the best learned one in bold); at G = 28 the pixel solvers in one cell."""
+    method (the best estimator in bold; the bundled model mended by the seams beside them); at G = 28 the pixel
+    solvers in one cell."""
     pixel = " (label given)"
     methods = [m for m in dict.fromkeys(row["method"] for row in rows) if not m.endswith(pixel)]
     lines = [
@@ -64,7 +66,7 @@ def pieces_glance(rows: list[dict]) -> str:
     ]
     for dataset, grid in dict.fromkeys((row["dataset"], row["grid"]) for row in rows):
         mine = {row["method"]: row["pieces_right"] for row in rows if (row["dataset"], row["grid"]) == (dataset, grid)}
-        learned = [mine[m] for m in methods if m in mine and m != "seams"]
+        learned = [mine[m] for m in methods if m in mine and m not in ("seams", "bundled + seams")]
         cells = []
         for method in methods:
             value = mine.get(method)

@@ -24,6 +24,7 @@ from jigsaw.datasets import load_dataset, steps_per_epoch
 from jigsaw.devices import mean_over_processes, shard, wrap
 from jigsaw.errors import JigsawError
 from jigsaw.permute import random_permutations
+from jigsaw.pieces.mending import MENDED_UP_TO_GRID, WEIGHTS, mend
 from jigsaw.pieces.metrics import score_placements
 from jigsaw.pieces.model import (
     PieceSolverNet,
@@ -206,22 +207,45 @@ def train(run: PieceSolverRun, folder: RunFolder | Path, data_root=None, progres
 
 
 @torch.no_grad()
-def solve_pieces(model: PieceSolverNet, shuffled: Tensor, grid: int, batch: int = 1000) -> Tensor:
-    """Placements ``(B, P)`` for shuffled puzzles ``(B, 1, 28, 28)``: cell ``i`` of each gets its piece ``perm[i]``."""
+def solve_pieces(
+    model: PieceSolverNet, shuffled: Tensor, grid: int, batch: int = 1000, seam_weight: float = 0.0
+) -> Tensor:
+    """Placements ``(B, P)`` for shuffled puzzles ``(B, 1, 28, 28)``: cell ``i`` of each gets its piece ``perm[i]``.
+    With a ``seam_weight`` each placement is then mended by the pieces' seams (:func:`jigsaw.pieces.mending.mend`)."""
     model.eval()
     device = next(model.parameters()).device
     placements = []
     for start in range(0, len(shuffled), batch):
         pieces = cut_pieces(shuffled[start : start + batch].to(device), grid)
-        placements.append(hard_placement(model(pieces)).cpu())
+        scores = model(pieces)
+        placement = hard_placement(scores).to(device)
+        if seam_weight > 0:
+            placement = mend(scores, pieces, placement, seam_weight)
+        placements.append(placement.cpu())
     return torch.cat(placements)
 
 
+def choose_seam_weight(model: PieceSolverNet, images: Tensor, grid: int) -> tuple[float, dict[float, float]]:
+    """The seam weight of :data:`jigsaw.pieces.mending.WEIGHTS` under which ``model`` places most pieces of
+    ``images (B, 1, 28, 28)`` right (images it was trained on: the weight is one number, the test set stays
+    unseen), or 0 (not mended) where none beats the network alone or the grid is past
+    :data:`~jigsaw.pieces.mending.MENDED_UP_TO_GRID`; and the share of pieces right under each weight tried (0:
+    not mended)."""
+    if grid > MENDED_UP_TO_GRID:
+        return 0.0, {}
+    right = {weight: placement_accuracy(model, images, grid, seam_weight=weight)["pieces_right"] for weight in WEIGHTS}
+    right[0.0] = placement_accuracy(model, images, grid)["pieces_right"]
+    return max(right, key=lambda weight: (right[weight], weight == 0.0)), right
+
+
 @torch.no_grad()
-def placement_accuracy(model: PieceSolverNet, images: Tensor, grid: int, seed: int = 0) -> dict[str, float]:
-    """Shuffle ``images (B, 1, 28, 28)`` (seed ``seed``), solve, and measure: the share of cells holding a piece
-    pixel-identical to their own (identical pieces are interchangeable), puzzles entirely right, and the mean PSNR."""
+def placement_accuracy(
+    model: PieceSolverNet, images: Tensor, grid: int, seed: int = 0, seam_weight: float = 0.0
+) -> dict[str, float]:
+    """Shuffle ``images (B, 1, 28, 28)`` (seed ``seed``), solve (mended with ``seam_weight``, see
+    :func:`solve_pieces`), and measure: the share of cells holding a piece pixel-identical to their own (identical
+    pieces are interchangeable), puzzles entirely right, and the mean PSNR."""
     generator = torch.Generator().manual_seed(seed)
     pieces, shuffled = shuffled_pieces(images.cpu(), grid, generator)
-    placements = solve_pieces(model, assemble_pieces(shuffled, grid), grid)
+    placements = solve_pieces(model, assemble_pieces(shuffled, grid), grid, seam_weight=seam_weight)
     return score_placements(pieces, shuffled, placements)

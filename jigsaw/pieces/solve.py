@@ -26,21 +26,28 @@ def fits_bundled(image: Tensor, rows: int, cols: int, dataset: str) -> bool:
     return tuple(image.shape) == (1, SIDE, SIDE) and rows == cols and bundled_path(dataset, rows).exists()
 
 
-def load_piece_solver(path: str | Path, device: torch.device | str = "cpu") -> tuple[PieceSolverNet, PieceSolverConfig]:
-    """A trained piece solver in eval mode on ``device``, and its config."""
+def load_piece_solver(
+    path: str | Path, device: torch.device | str = "cpu"
+) -> tuple[PieceSolverNet, PieceSolverConfig, float]:
+    """A trained piece solver in eval mode on ``device``, its config, and the seam weight its placements are mended
+    with (the bundled models': chosen by ``benchmarks/bench_pieces.py --bundle``; 0, not mended, for a training run's
+    checkpoint)."""
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], PieceSolverConfig, OLDER_DEFAULTS).validate(path)
     model = load_state(config.network(), payload["state_dict"], path)
-    return model.eval().requires_grad_(False).to(device), config
+    weight = payload["meta"].get("seam_weight", 0.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
+        raise JigsawError(f"{path}: meta 'seam_weight' must be a number of at least 0, not {weight!r}")
+    return model.eval().requires_grad_(False).to(device), config, float(weight)
 
 
 def solve_piece_puzzle(
     image: Tensor, rows: int, cols: int, model_path: str | Path, device: torch.device | str = "cpu"
 ) -> Tensor:
     """Place the pieces of a shuffled ``(1, 28, 28)`` puzzle of ``rows x cols`` pieces with the model at
-    ``model_path``; returns the recovered image. A colour puzzle, a puzzle of another size or grid than the
-    model's is refused in one sentence."""
-    model, config = load_piece_solver(model_path, device)
+    ``model_path`` (mended by the seams where the model has a seam weight); returns the recovered image. A colour
+    puzzle, a puzzle of another size or grid than the model's is refused in one sentence."""
+    model, config, seam_weight = load_piece_solver(model_path, device)
     if image.shape[0] != 1:
         raise JigsawError(f"{model_path} solves grayscale puzzles; this one has {image.shape[0]} channels")
     if tuple(image.shape[1:]) != (SIDE, SIDE):
@@ -50,6 +57,6 @@ def solve_piece_puzzle(
             f"{model_path} was trained on {config.grid}x{config.grid} pieces ({config.dataset}); this puzzle is "
             f"{rows}x{cols}"
         )
-    placement = solve_pieces(model, image.unsqueeze(0), config.grid)[0]
+    placement = solve_pieces(model, image.unsqueeze(0), config.grid, seam_weight=seam_weight)[0]
     pieces = cut_pieces(image.unsqueeze(0), config.grid)
     return assemble_pieces(pieces[:, placement], config.grid)[0]

@@ -248,6 +248,19 @@ def thesis_tables(report: dict) -> str:
     return "\n".join(lines)
 
 
+def thesis_glance(report: dict) -> str:
+    """The straight-through rows of :func:`thesis_tables` for the README: ours, the thesis in brackets."""
+    lines = ["| init, straight-through | layer | out_channel | kernel |", "|---|---|---|---|"]
+    for row in report["rows"]:
+        if row["mode"] == "STE":
+            cells = [
+                "not measured yet" if row[g] == "" else f"{row[g]:.2f} ({row[f'{g} thesis']:.2f})"
+                for g in ("layer", "out_channel", "kernel")
+            ]
+            lines.append(f"| {row['init']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _recipe(row: dict) -> str:
     """A sortGAN row's recipe in words: what differs from the bundled recipe, then the epochs."""
     discriminator = "MLP" if row["discriminator"] == "mlp" else row["discriminator"]
@@ -302,12 +315,16 @@ TABLES = {
     "index_estimators": index_estimators,
     "pieces": pieces,
     "pieces_glance": pieces_glance,
+    "thesis_glance": thesis_glance,
     "tiles_mit-432": tiles_mit,
     "bench_tiles_per_image": tiles_per_photo,
     "ablate_classifier_solver": classifier_ablation,
     "bench_tile_scale": tile_scale,
     "bench_tile_scale_large": tile_scale,
     "reproduce_tables_lenet5-caffe": thesis_tables,
+    "reproduce_tables_lenet5": thesis_tables,
+    "reproduce_tables_lenet5_tables-noshift": thesis_tables,
+    "reproduce_tables_lenet5_tables-raw": thesis_tables,
     "perception_distortion": sortgan_family,
 }
 
@@ -316,7 +333,7 @@ GATHERED = {"tiles_untuned": tiles_untuned}
 """Tables drawn from every ``docs/results/NAME_*.json`` (in name order) rather than from one file."""
 
 
-VIEWS = {"pieces_glance": "pieces"}
+VIEWS = {"pieces_glance": "pieces", "thesis_glance": "reproduce_tables_lenet5-caffe"}
 """Tables drawn from another table's file: ``{view: the JSON's name}``."""
 
 

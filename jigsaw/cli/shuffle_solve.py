@@ -139,6 +139,14 @@ def solve(
             "by the rule that the top of a photo is brighter than its bottom.",
         ),
     ] = False,
+    seam_weight: Annotated[
+        Optional[float],
+        typer.Option(
+            min=0,
+            help="Tiles, learned method: how much the pieces' seams count against the network's scores when its "
+            "placement is mended (default: the model's own weight; 0: not mended).",
+        ),
+    ] = None,
     device: DeviceOption = "auto",
     force: ForceOption = False,
 ) -> None:
@@ -153,6 +161,8 @@ def solve(
     tile_method = method in TILE_METHODS
     pixel_method = method or "sortgan"
     settings = SolverSettings(dataset.value, model=model, classifiers=classifiers, device=str(resolve_device(device)))
+    if seam_weight is not None and (method != "learned" or puzzle.is_dir()):
+        raise JigsawError("--seam-weight is for one puzzle solved with --method learned (the piece solver)")
     if puzzle.is_dir():
         _solve_folder(puzzle, out, settings, pixel_method, labels, mode, label, grid, tile, steps, force, rotations)
         return
@@ -164,7 +174,9 @@ def solve(
     if tile_method or (mode.value if mode else puzzle_mode(puzzle, grid, tile, pixel_options)) == "tiles":
         if pixel_options:
             raise JigsawError(f"{puzzle} is a tile puzzle: --label, --classifiers and --method {method} are for pixels")
-        _solve_tiles(puzzle, out, grid, tile, rotations, force, method, model, dataset.value, settings.device)
+        _solve_tiles(
+            puzzle, out, grid, tile, rotations, force, method, model, dataset.value, settings.device, seam_weight
+        )
         return
     method = pixel_method
     if grid is not None or tile is not None or rotations:
@@ -222,6 +234,7 @@ def _solve_tiles(
     model: Optional[Path] = None,
     dataset: str = "mnist",
     device: str = "cpu",
+    seam_weight: Optional[float] = None,
 ) -> None:
     from jigsaw.errors import JigsawError
     from jigsaw.files import write_image
@@ -245,7 +258,7 @@ def _solve_tiles(
                 f"a {rows}x{cols} grayscale 28x28 puzzle: solved by the bundled {dataset} piece solver "
                 "(--method seams: by the seams)"
             )
-        recovered = solve_piece_puzzle(tiles.image, rows, cols, path, device)
+        recovered = solve_piece_puzzle(tiles.image, rows, cols, path, device, seam_weight)
         write_image(recovered, out, force=force)
         say(f"placed {rows}x{cols} pieces of {puzzle} with the piece solver {path.name} -> {out}")
         return

@@ -42,12 +42,18 @@ def load_piece_solver(
 
 
 def solve_piece_puzzle(
-    image: Tensor, rows: int, cols: int, model_path: str | Path, device: torch.device | str = "cpu"
+    image: Tensor,
+    rows: int,
+    cols: int,
+    model_path: str | Path,
+    device: torch.device | str = "cpu",
+    seam_weight: float | None = None,
 ) -> Tensor:
     """Place the pieces of a shuffled ``(1, 28, 28)`` puzzle of ``rows x cols`` pieces with the model at
-    ``model_path`` (mended by the seams where the model has a seam weight); returns the recovered image. A colour
-    puzzle, a puzzle of another size or grid than the model's is refused in one sentence."""
-    model, config, seam_weight = load_piece_solver(model_path, device)
+    ``model_path``, mended by the seams with ``seam_weight`` (``None``: the model's own; 0: not mended); returns the
+    recovered image. A colour puzzle, a puzzle of another size or grid than the model's is refused in one sentence."""
+    model, config, own_weight = load_piece_solver(model_path, device)
+    seam_weight = own_weight if seam_weight is None else seam_weight
     if image.shape[0] != 1:
         raise JigsawError(f"{model_path} solves grayscale puzzles; this one has {image.shape[0]} channels")
     if tuple(image.shape[1:]) != (SIDE, SIDE):

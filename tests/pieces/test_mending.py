@@ -6,9 +6,12 @@ import math
 
 import pytest
 import torch
+from typer.testing import CliRunner
 
 from jigsaw.checkpoint import load_checkpoint, save_checkpoint
+from jigsaw.cli import app
 from jigsaw.errors import JigsawError
+from jigsaw.files import read_image, write_image
 from jigsaw.pieces.mending import MIN_GAIN, mend, objective, seam_costs, swap_gains
 from jigsaw.pieces.model import assemble_pieces, cut_pieces
 from jigsaw.pieces.run import (
@@ -20,6 +23,8 @@ from jigsaw.pieces.run import (
     solve_pieces,
 )
 from jigsaw.pieces.solve import load_piece_solver, solve_piece_puzzle
+
+runner = CliRunner()
 
 
 def puzzle(seed: int, batch: int = 3, grid: int = 3, side: int = 4):
@@ -98,3 +103,37 @@ def test_solve_mends_with_the_weight_the_model_carries(tmp_path, mnist_test):
     unmended = assemble_pieces(shuffled[:, solve_pieces(model, assemble_pieces(shuffled, 4), 4)[0]], 4)
     assert not torch.equal(expected, unmended)
     assert torch.equal(solve_piece_puzzle(assemble_pieces(shuffled, 4)[0], 4, 4, path), expected[0])
+
+
+def test_the_cli_mends_with_the_weight_it_is_given(tmp_path, mnist_test):
+    path = tmp_path / "model.pt"
+    PieceSolverRun(PieceSolverConfig(grid=4)).save(path)  # no weight of its own: not mended unless told
+    _, shuffled = shuffled_pieces(mnist_test[0][:1], 4, torch.Generator().manual_seed(0))
+    puzzle = tmp_path / "p.png"
+    write_image(assemble_pieces(shuffled, 4)[0], puzzle, metadata={"jigsaw-mode": "tiles", "jigsaw-grid": "4x4"})
+    shown = read_image(puzzle)
+    solved = {}
+    for weight in (None, "3"):
+        out = tmp_path / f"s{weight}.png"
+        extra = [] if weight is None else ["--seam-weight", weight]
+        result = runner.invoke(
+            app, ["solve", str(puzzle), "--method", "learned", "--model", str(path), "--out", str(out), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        solved[weight] = read_image(out)
+    assert torch.equal(solved[None], solve_piece_puzzle(shown, 4, 4, path, seam_weight=0.0))
+    assert torch.equal(solved["3"], solve_piece_puzzle(shown, 4, 4, path, seam_weight=3.0))
+    assert not torch.equal(solved[None], solved["3"])
+
+
+@pytest.mark.parametrize(
+    "args,one_line",
+    [(["--method", "seams", "--seam-weight", "1"], True), (["--seam-weight", "-1"], False)],  # the second: Typer's
+)
+def test_a_seam_weight_where_nothing_is_mended_or_below_zero_is_refused(tmp_path, args, one_line):
+    puzzle = tmp_path / "p.png"
+    write_image(torch.rand(1, 28, 28), puzzle, metadata={"jigsaw-mode": "tiles", "jigsaw-grid": "4x4"})
+    result = runner.invoke(app, ["solve", str(puzzle), "--out", str(tmp_path / "s.png"), *args])
+    assert result.exit_code == 2 and "--seam-weight" in result.output and "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0 or not one_line, result.output
+    assert not (tmp_path / "s.png").exists()

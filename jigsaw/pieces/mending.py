@@ -18,6 +18,8 @@ import math
 import torch
 from torch import Tensor
 
+from jigsaw.errors import JigsawError
+
 WEIGHTS = (0.3, 1.0, 3.0)
 """The seam weights tried for a model (:func:`jigsaw.pieces.run.choose_seam_weight`): the scores' scale is each
 network's own, and the best weight differs between models (on 1,000 training images, 3 for MNIST at 4x4 and 7x7,
@@ -30,6 +32,14 @@ more pieces right on 300 training images (``python scripts/seam_weight_sweep.py 
 MIN_GAIN = 1e-5
 """The least rise of the objective a swap must bring: below it, float32 rounding could swap pixel-identical pieces
 back and forth."""
+
+
+def check_weight(weight: object, what: str = "the seam weight") -> float:
+    """``weight`` as a float, or one sentence naming ``what`` where it is not a finite number of at least 0 (0: not
+    mended)."""
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not (math.isfinite(weight) and weight >= 0):
+        raise JigsawError(f"{what} must be a number of at least 0, not {weight!r}")
+    return float(weight)
 
 
 def seam_costs(pieces: Tensor) -> tuple[Tensor, Tensor]:
@@ -109,6 +119,7 @@ def swap_gains(scores: Tensor, right: Tensor, down: Tensor, placements: Tensor, 
 def mend(scores: Tensor, pieces: Tensor, placements: Tensor, weight: float) -> Tensor:
     """``placements (B, P)`` improved by swaps while :func:`objective` rises (see the module's text); ``scores (B, P,
     P)`` cell by piece, ``pieces (B, P, C, s, s)`` the shuffled pieces the placements index."""
+    weight = check_weight(weight)
     right, down = seam_costs(pieces)
     placements = placements.clone()
     p = placements.shape[1]

@@ -218,9 +218,9 @@ def solve_pieces(
     for start in range(0, len(shuffled), batch):
         pieces = cut_pieces(shuffled[start : start + batch].to(device), grid)
         scores = model(pieces)
-        placement = hard_placement(scores).to(device)
-        if seam_weight > 0:
-            placement = mend(scores, pieces, placement, seam_weight)
+        placement = hard_placement(scores)
+        if seam_weight != 0:  # 0: not mended; any other weight is mend's to accept or refuse
+            placement = mend(scores, pieces, placement.to(device), seam_weight)
         placements.append(placement.cpu())
     return torch.cat(placements)
 

@@ -11,6 +11,7 @@ from torch import Tensor
 
 from jigsaw.checkpoint import config_from, load_checkpoint, load_state
 from jigsaw.errors import JigsawError
+from jigsaw.pieces.mending import check_weight
 from jigsaw.pieces.model import PieceSolverNet, assemble_pieces, cut_pieces
 from jigsaw.pieces.run import KIND, OLDER_DEFAULTS, SIDE, PieceSolverConfig, solve_pieces
 
@@ -35,10 +36,8 @@ def load_piece_solver(
     payload = load_checkpoint(path, KIND)
     config = config_from(path, payload["config"], PieceSolverConfig, OLDER_DEFAULTS).validate(path)
     model = load_state(config.network(), payload["state_dict"], path)
-    weight = payload["meta"].get("seam_weight", 0.0)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
-        raise JigsawError(f"{path}: meta 'seam_weight' must be a number of at least 0, not {weight!r}")
-    return model.eval().requires_grad_(False).to(device), config, float(weight)
+    weight = check_weight(payload["meta"].get("seam_weight", 0.0), f"{path}: meta 'seam_weight'")
+    return model.eval().requires_grad_(False).to(device), config, weight
 
 
 def solve_piece_puzzle(

@@ -127,13 +127,23 @@ def test_the_cli_mends_with_the_weight_it_is_given(tmp_path, mnist_test):
 
 
 @pytest.mark.parametrize(
-    "args,one_line",
-    [(["--method", "seams", "--seam-weight", "1"], True), (["--seam-weight", "-1"], False)],  # the second: Typer's
+    "args,message",
+    [
+        (["--method", "seams", "--seam-weight", "1"], "--seam-weight is for one puzzle solved with --method learned"),
+        (["--method", "learned", "--seam-weight", "inf"], "the seam weight must be a number of at least 0, not inf"),
+        (["--method", "learned", "--seam-weight", "nan"], None),  # Typer's own refusal, as for -1
+        (["--seam-weight", "-1"], None),
+    ],
 )
-def test_a_seam_weight_where_nothing_is_mended_or_below_zero_is_refused(tmp_path, args, one_line):
+def test_a_seam_weight_where_nothing_is_mended_or_not_a_number_from_zero_is_refused(tmp_path, args, message):
     puzzle = tmp_path / "p.png"
     write_image(torch.rand(1, 28, 28), puzzle, metadata={"jigsaw-mode": "tiles", "jigsaw-grid": "4x4"})
-    result = runner.invoke(app, ["solve", str(puzzle), "--out", str(tmp_path / "s.png"), *args])
-    assert result.exit_code == 2 and "--seam-weight" in result.output and "Traceback" not in result.output
-    assert result.output.strip().count("\n") == 0 or not one_line, result.output
+    model = tmp_path / "model.pt"
+    PieceSolverRun(PieceSolverConfig(grid=4)).save(model)
+    result = runner.invoke(app, ["solve", str(puzzle), "--out", str(tmp_path / "s.png"), "--model", str(model), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    if message is None:
+        assert "--seam-weight" in result.output, result.output
+    else:
+        assert message in result.output and result.output.strip().count("\n") == 0, result.output
     assert not (tmp_path / "s.png").exists()

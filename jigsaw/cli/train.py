@@ -382,6 +382,13 @@ def train_piece_solver(
         int, typer.Option(min=4, help="Width of the piece embedding and the transformer (a multiple of 4).")
     ] = 64,
     layers: Annotated[int, typer.Option(min=1, help="Transformer layers relating the pieces.")] = 2,
+    edges: Annotated[
+        bool,
+        typer.Option(
+            help="Bias the transformer's four heads by the pieces' seam costs, one head per direction (right, left, "
+            "down, up), so the pieces gather from their likely neighbours.",
+        ),
+    ] = False,
     strength: Annotated[
         float,
         typer.Option(

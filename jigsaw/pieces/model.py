@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from jigsaw.pieces.mending import seam_costs
 from jigsaw.relaxed import gumbel_sinkhorn, hard_permutation, permutation_matrix, sinkhorn
 
 
@@ -44,10 +45,32 @@ def place(matrix: Tensor, pieces: Tensor) -> Tensor:
     return (matrix @ pieces.flatten(2)).view_as(pieces)
 
 
-class PieceSolverNet(nn.Module):
-    """Scores ``(B, P, P)`` (cell by piece) for pieces ``(B, P, C, s, s)`` of a ``grid x grid`` puzzle."""
+EDGE_COST_FLOOR = 1e-2
+"""Added to a row's mean seam cost before dividing by it: a row of nearly identical pieces (a blank margin) has a
+mean near 0, and its costs would otherwise be blown up into huge biases and gradients."""
+EDGE_COST_CAP = 10.0
+"""Seam costs past this many times their row's mean bias no more: such a piece is no candidate either way."""
 
-    def __init__(self, grid: int, piece: int, channels: int = 1, width: int = 64, layers: int = 2, heads: int = 4):
+
+class PieceSolverNet(nn.Module):
+    """Scores ``(B, P, P)`` (cell by piece) for pieces ``(B, P, C, s, s)`` of a ``grid x grid`` puzzle.
+
+    With ``edges``, each of the transformer's four heads looks one way — right, left, down, up: its attention from
+    piece ``x`` to piece ``y`` is biased by how badly ``y`` continues ``x`` that way (the seam costs of
+    :func:`jigsaw.pieces.mending.seam_costs`, each divided by the mean of its row, times a learned weight per head).
+    Without it the network sees what each piece shows but never which two pieces' edges meet; with it every layer
+    can gather from a piece's likely neighbours, and the layers compose those steps into longer runs of pieces."""
+
+    def __init__(
+        self,
+        grid: int,
+        piece: int,
+        channels: int = 1,
+        width: int = 64,
+        layers: int = 2,
+        heads: int = 4,
+        edges: bool = False,
+    ):
         super().__init__()
         self.grid = grid
         self.embed = nn.Sequential(
@@ -61,11 +84,41 @@ class PieceSolverNet(nn.Module):
         layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.0, batch_first=True)
         self.relate = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.cells = nn.Linear(width, grid * grid)
+        # one weight per direction: how strongly a head prefers the pieces that continue its piece its way
+        self.edge_weight = nn.Parameter(torch.ones(4)) if edges else None
 
     def forward(self, pieces: Tensor) -> Tensor:
         b, p = pieces.shape[:2]
         features = self.embed(pieces.flatten(0, 1)).view(b, p, -1)  # (B, P, width)
-        return self.cells(self.relate(features)).transpose(1, 2)  # (B, cell, piece)
+        if self.edge_weight is None:
+            related = self.relate(features)
+        else:
+            related = _without_fused_attention(self.relate, features, self.edge_bias(pieces).flatten(0, 1))
+        return self.cells(related).transpose(1, 2)  # (B, cell, piece)
+
+    def edge_bias(self, pieces: Tensor) -> Tensor:
+        """Attention biases ``(B, heads, P, P)`` from the seam costs: head ``h`` (right, left, down, up) from piece
+        ``x`` to ``y`` is ``-weight[h] * cost / (mean cost of x's row + EDGE_COST_FLOOR)``, the quotient capped at
+        :data:`EDGE_COST_CAP`; a piece with itself costs its row's mean."""
+        right, down = seam_costs(pieces)
+        costs = torch.stack([right, right.transpose(1, 2), down, down.transpose(1, 2)], 1)  # (B, 4, P, P)
+        eye = torch.eye(costs.shape[-1], dtype=torch.bool, device=costs.device)
+        costs = costs.masked_fill(eye, 0.0)
+        mean = costs.sum(-1, keepdim=True) / max(costs.shape[-1] - 1, 1)
+        costs = (torch.where(eye, mean, costs) / (mean + EDGE_COST_FLOOR)).clamp_max(EDGE_COST_CAP)
+        return -self.edge_weight.view(1, 4, 1, 1) * costs
+
+
+def _without_fused_attention(encoder: nn.TransformerEncoder, features: Tensor, mask: Tensor) -> Tensor:
+    """``encoder(features, mask=mask)`` with a float mask per head ``(B * heads, P, P)``, on PyTorch's plain path:
+    its fused inference path (taken in eval mode without gradients) returns NaN for such masks (torch 2.14;
+    ``tests/pieces/test_model.py`` checks both modes agree). The switch is process-wide, so it is put back at once."""
+    enabled = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        return encoder(features, mask=mask)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(enabled)
 
 
 def hard_placement(log_alpha: Tensor) -> Tensor:

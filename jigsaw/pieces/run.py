@@ -64,6 +64,7 @@ class PieceSolverConfig:
     limit: int | None = None  # first N training images only
     width: int = 64  # the embedding's and the transformer's width
     layers: int = 2  # transformer layers
+    edges: bool = False  # attention biased by the seam costs, one head per direction (PieceSolverNet)
     temperature: float = 1.0  # gumbel-sinkhorn
     iterations: int = 20  # gumbel-sinkhorn
     samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for every estimator (5: as Mena et al.)
@@ -90,7 +91,7 @@ class PieceSolverConfig:
         return self
 
     def network(self) -> PieceSolverNet:
-        return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers)
+        return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers, edges=self.edges)
 
     def learning_rate(self, step: int, steps: int) -> float:
         """The learning rate of training step ``step`` (from 0) of ``steps`` in the run (see :data:`SCHEDULES`)."""

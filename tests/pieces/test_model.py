@@ -36,6 +36,38 @@ def test_the_network_scores_every_cell_for_every_piece():
     assert net(torch.rand(5, 16, 1, 7, 7)).shape == (5, 16, 16)
 
 
+def test_with_edges_the_scores_follow_the_pieces_whatever_their_order():
+    """No positions: shuffling the pieces shuffles the score columns the same way, edge biases included; and the
+    scores at test time (eval mode, no gradients: PyTorch's fused path) are those of training."""
+    torch.manual_seed(0)
+    net = PieceSolverNet(grid=4, piece=7, edges=True)
+    pieces, order = torch.rand(2, 16, 1, 7, 7), torch.randperm(16)
+    training = net(pieces).detach()
+    with torch.no_grad():
+        net.eval()
+        assert torch.allclose(net(pieces), training, atol=1e-5)
+        assert torch.allclose(net(pieces)[:, :, order], net(pieces[:, order]), atol=1e-5)
+
+
+def test_each_edge_head_prefers_the_piece_that_continues_its_piece_that_way():
+    """On a smooth picture the cheapest seam is the true neighbour's: head 0 of the piece at cell 5 (row 1, column 1
+    of 4) favours cell 6's piece, head 1 cell 4's, head 2 cell 9's, head 3 cell 1's."""
+    y, x = torch.meshgrid(torch.linspace(0, 1, 28), torch.linspace(0, 1, 28), indexing="ij")
+    picture = (torch.sin(7 * x + 3 * y**2) * torch.cos(5 * y - 2 * x) + 1) / 2
+    pieces = cut_pieces(picture.view(1, 1, 28, 28), 4)
+    bias = PieceSolverNet(grid=4, piece=7, edges=True).edge_bias(pieces)
+    assert bias.shape == (1, 4, 16, 16)
+    assert [int(bias[0, head, 5].argmax()) for head in range(4)] == [6, 4, 9, 1]
+
+
+def test_edge_biases_stay_finite_and_bounded_on_blank_pieces():
+    """Blank margins: every seam costs 0, and a stray grey level must not blow the biases up."""
+    pieces = torch.zeros(1, 16, 1, 7, 7)
+    pieces[0, 3, 0, 3, 3] = 1e-4
+    bias = PieceSolverNet(grid=4, piece=7, edges=True).edge_bias(pieces)
+    assert torch.isfinite(bias).all() and bias.abs().max() <= 10.0
+
+
 def test_the_straight_through_gradient_is_the_gradient_with_the_placement_held_fixed():
     generator = torch.Generator().manual_seed(0)
     log_alpha = torch.randn(3, 9, 9, generator=generator, requires_grad=True)

@@ -36,6 +36,7 @@ from jigsaw.pieces.metrics import score_pieces, score_placements
 from jigsaw.pieces.model import assemble_pieces
 from jigsaw.pieces.run import (
     ESTIMATORS,
+    GRIDS,
     KIND,
     choose_seam_weight,
     placement_accuracy,
@@ -81,11 +82,10 @@ def pixel_rows(dataset: str, images: torch.Tensor, labels: torch.Tensor, data_di
     return rows
 
 
-def bundle(model, checkpoint: Path, image: torch.Tensor, dataset: str, grid: int, seam_weight: float) -> tuple:
+def bundle(checkpoint: Path, dataset: str, grid: int, seam_weight: float) -> None:
     """Write ``checkpoint``'s model into ``jigsaw/assets`` in half precision (the model is small; its placements
     barely move: on MNIST 7x7, 75.4214 % of pieces right at full precision, 75.4233 % bundled) with its
-    ``seam_weight``, and return the figure's row for ``image`` ``(1, 28, 28)``: original,
-    shuffled, recovered."""
+    ``seam_weight``."""
     payload = load_checkpoint(checkpoint, KIND)
     half = {k: v.half() for k, v in payload["state_dict"].items()}
     meta = {
@@ -94,6 +94,10 @@ def bundle(model, checkpoint: Path, image: torch.Tensor, dataset: str, grid: int
         "seam_weight": seam_weight,
     }
     save_checkpoint(bundled_path(dataset, grid), KIND, payload["config"], half, meta)
+
+
+def figure_row(model, image: torch.Tensor, grid: int, seam_weight: float) -> tuple:
+    """The figure's row for ``image`` ``(1, 28, 28)``: original, shuffled (seed 0), recovered by ``model``."""
     _, shuffled = shuffled_pieces(image[None], grid, torch.Generator().manual_seed(0))
     puzzle = assemble_pieces(shuffled, grid)
     recovered = assemble_pieces(shuffled[:, solve_pieces(model, puzzle, grid, seam_weight=seam_weight)[0]], grid)
@@ -121,6 +125,25 @@ def mended_row(
     }
 
 
+def measured_runs(dataset: str, grid: int) -> list[tuple[Path, object, object]]:
+    """``(checkpoint, model, config)`` of every run in ``runs/pieces/`` for ``dataset`` and ``grid``, in the order
+    of :data:`~jigsaw.pieces.run.ESTIMATORS`, the default network before others."""
+    found = []
+    for checkpoint in RUNS.glob(f"{dataset}-{grid}-*/checkpoint.pt"):
+        model, config, _ = load_piece_solver(checkpoint)
+        if (config.dataset, config.grid) == (dataset, grid):
+            found.append((checkpoint, model, config))
+    return sorted(found, key=lambda run: (ESTIMATORS.index(run[2].estimator), run[2].method() != run[2].estimator))
+
+
+def bundled_figure_row(image: torch.Tensor, dataset: str, grid: int) -> tuple | None:
+    """The figure's row for a grid not measured this time, from the model already bundled for it (if any)."""
+    if not bundled_path(dataset, grid).exists():
+        return None
+    model, _, weight = load_piece_solver(bundled_path(dataset, grid))
+    return figure_row(model, image, grid, weight)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(REPO / "data"))
@@ -132,19 +155,30 @@ def main() -> None:
         default=None,
         help="also bundle this estimator's models, or at each grid the model that places most pieces right",
     )
+    parser.add_argument(
+        "--grids",
+        type=int,
+        nargs="+",
+        choices=(*GRIDS, 28),
+        default=(*GRIDS, 28),
+        help="measure these grids only (28: the pixel solvers); the other grids' rows are kept from the JSON, and "
+        "their figure rows drawn with the models already bundled",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    kept = [] if not DOCS.exists() else [r for r in json.loads(DOCS.read_text()) if r["grid"] not in args.grids]
     rows, figure_rows = [], {}
-    bundled: tuple | None = None  # (model, checkpoint, pieces right) of the model to bundle at this grid
     for dataset in ("mnist", "fashion-mnist"):
         images, labels = load_dataset(dataset, train=False, root=args.data_dir)
         seen = load_dataset(dataset, train=True, root=args.data_dir)[0][-1000:]  # for the seam weight only
-        for grid in (2, 4, 7, 14):
-            for estimator in ESTIMATORS:
-                checkpoint = RUNS / f"{dataset}-{grid}-{estimator}" / "checkpoint.pt"
-                if not checkpoint.exists():
-                    continue
-                model, config, _ = load_piece_solver(checkpoint)
+        for grid in GRIDS:
+            if grid not in args.grids:
+                rows += [r for r in kept if (r["dataset"], r["grid"]) == (dataset, grid)]
+                if (row := bundled_figure_row(images[0], dataset, grid)) is not None:
+                    figure_rows[(dataset, grid)] = row
+                continue
+            bundled: tuple | None = None  # (model, checkpoint, pieces right) of the model to bundle at this grid
+            for checkpoint, model, config in measured_runs(dataset, grid):
                 started = time.perf_counter()
                 scores = placement_accuracy(model, images, grid)
                 seconds = time.perf_counter() - started
@@ -152,7 +186,7 @@ def main() -> None:
                     {
                         "dataset": dataset,
                         "grid": grid,
-                        "method": estimator,
+                        "method": config.method(),
                         "images": len(images),
                         **scores,
                         "epochs": config.epochs,
@@ -162,7 +196,7 @@ def main() -> None:
                 )
                 print(json.dumps(rows[-1]), flush=True)
                 better = bundled is None or rows[-1]["pieces_right"] > bundled[2]
-                if estimator == args.bundle or (args.bundle == "best" and better):
+                if config.estimator == args.bundle or (args.bundle == "best" and better):
                     bundled = (model, checkpoint, rows[-1]["pieces_right"])
             if any(r["dataset"] == dataset and r["grid"] == grid for r in rows):
                 limit = min(args.seam_limit, len(images))
@@ -179,15 +213,18 @@ def main() -> None:
             if bundled is not None and bundled[2] > rows[-1]["pieces_right"]:
                 weight, tried = choose_seam_weight(bundled[0], seen, grid)
                 print(f"seam weight {weight:g} for {dataset} {grid}x{grid}; pieces right on training images: {tried}")
-                figure_rows[(dataset, grid)] = bundle(bundled[0], bundled[1], images[0], dataset, grid, weight)
+                bundle(bundled[1], dataset, grid, weight)
+                figure_rows[(dataset, grid)] = figure_row(bundled[0], images[0], grid, weight)
                 if weight > 0:
                     rows.append(mended_row(bundled[0], images, dataset, grid, weight, tried, args.threads))
                     print(json.dumps(rows[-1]), flush=True)
             elif bundled is not None:
                 print(f"not bundled: {dataset} {grid}x{grid} places fewer pieces right than the seam solver")
-            bundled = None
-        rows += pixel_rows(dataset, images, labels, args.data_dir, args.threads)
-        print(*map(json.dumps, rows[-len(PIXEL_SOLVERS) :]), sep="\n", flush=True)
+        if 28 in args.grids:
+            rows += pixel_rows(dataset, images, labels, args.data_dir, args.threads)
+            print(*map(json.dumps, rows[-len(PIXEL_SOLVERS) :]), sep="\n", flush=True)
+        else:
+            rows += [r for r in kept if (r["dataset"], r["grid"]) == (dataset, 28)]
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {DOCS}")

@@ -336,6 +336,7 @@ class PieceEstimator(str, Enum):
     ste_sinkhorn = "ste-sinkhorn"
     blackbox = "blackbox"
     gumbel_sinkhorn = "gumbel-sinkhorn"
+    assignment = "assignment"
 
 
 class Schedule(str, Enum):
@@ -362,7 +363,8 @@ def train_piece_solver(
             help="ste: hard placements, the gradient handed to the scores unchanged; ste-sinkhorn: hard placements, "
             "the gradient through the Sinkhorn relaxation; blackbox: hard placements, the gradient from a second "
             "Hungarian placement of the scores moved against the loss (Vlastelica et al.); gumbel-sinkhorn: Mena et "
-            "al.'s relaxation."
+            "al.'s relaxation; assignment: no placement in training, the scores' cross-entropy against the true "
+            "assignment (pixel-identical pieces interchangeable)."
         ),
     ] = PieceEstimator.ste,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 5,
@@ -389,6 +391,14 @@ def train_piece_solver(
             "down, up), so the pieces gather from their likely neighbours.",
         ),
     ] = False,
+    refine: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Further passes, each seeing where the previous one placed every piece and scoring again (each "
+            "pass is trained).",
+        ),
+    ] = 0,
     strength: Annotated[
         float,
         typer.Option(

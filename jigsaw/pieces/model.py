@@ -59,7 +59,13 @@ class PieceSolverNet(nn.Module):
     piece ``x`` to piece ``y`` is biased by how badly ``y`` continues ``x`` that way (the seam costs of
     :func:`jigsaw.pieces.mending.seam_costs`, each divided by the mean of its row, times a learned weight per head).
     Without it the network sees what each piece shows but never which two pieces' edges meet; with it every layer
-    can gather from a piece's likely neighbours, and the layers compose those steps into longer runs of pieces."""
+    can gather from a piece's likely neighbours, and the layers compose those steps into longer runs of pieces.
+
+    With ``refine = R`` the network looks again ``R`` times: each piece's features, plus an embedding of the cell the
+    previous pass placed it in (the Hungarian placement of its scores, not differentiated), go through a further
+    transformer and cell layer of their own. The first pass must guess each piece's cell from the set alone; a later
+    one sees the picture the guess makes — a stroke broken off, two pieces fighting for one corner — and scores
+    again. ``forward`` returns the last pass's scores, or with ``every_pass`` the list of all (the loss trains each)."""
 
     def __init__(
         self,
@@ -70,6 +76,7 @@ class PieceSolverNet(nn.Module):
         layers: int = 2,
         heads: int = 4,
         edges: bool = False,
+        refine: int = 0,
     ):
         super().__init__()
         self.grid = grid
@@ -86,15 +93,28 @@ class PieceSolverNet(nn.Module):
         self.cells = nn.Linear(width, grid * grid)
         # one weight per direction: how strongly a head prefers the pieces that continue its piece its way
         self.edge_weight = nn.Parameter(torch.ones(4)) if edges else None
+        # the later passes: where the previous pass put each piece, then a transformer and cell scores of their own
+        self.placed = nn.ModuleList(nn.Embedding(grid * grid, width) for _ in range(refine))
+        self.rerelate = nn.ModuleList(
+            nn.TransformerEncoder(layer, layers, enable_nested_tensor=False) for _ in range(refine)
+        )
+        self.recells = nn.ModuleList(nn.Linear(width, grid * grid) for _ in range(refine))
 
-    def forward(self, pieces: Tensor) -> Tensor:
+    def forward(self, pieces: Tensor, every_pass: bool = False) -> Tensor | list[Tensor]:
         b, p = pieces.shape[:2]
         features = self.embed(pieces.flatten(0, 1)).view(b, p, -1)  # (B, P, width)
-        if self.edge_weight is None:
-            related = self.relate(features)
-        else:
-            related = _without_fused_attention(self.relate, features, self.edge_bias(pieces).flatten(0, 1))
-        return self.cells(related).transpose(1, 2)  # (B, cell, piece)
+        mask = None if self.edge_weight is None else self.edge_bias(pieces).flatten(0, 1)
+        related = self._relate(self.relate, features, mask)
+        scores = [self.cells(related).transpose(1, 2)]  # (B, cell, piece)
+        for placed, relate, cells in zip(self.placed, self.rerelate, self.recells):
+            cell_of_piece = hard_placement(scores[-1]).argsort(-1).to(pieces.device)  # (B, P): piece -> its cell
+            related = self._relate(relate, related + placed(cell_of_piece), mask)
+            scores.append(cells(related).transpose(1, 2))
+        return scores if every_pass else scores[-1]
+
+    @staticmethod
+    def _relate(encoder: nn.TransformerEncoder, features: Tensor, mask: Tensor | None) -> Tensor:
+        return encoder(features) if mask is None else _without_fused_attention(encoder, features, mask)
 
     def edge_bias(self, pieces: Tensor) -> Tensor:
         """Attention biases ``(B, heads, P, P)`` from the seam costs: head ``h`` (right, left, down, up) from piece

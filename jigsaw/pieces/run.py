@@ -1,16 +1,20 @@
 """Training the learned piece solver: a resumable run in a :class:`~jigsaw.runs.RunFolder`, and loading it to solve.
 
-The loss is the reconstruction's, as Mena et al. train their jigsaw network: the mean squared error between the
-image the placement assembles from the shuffled pieces and the original. Two reasons: it needs nothing but the
-original image, and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric,
-where a loss on the true assignment would demand an arbitrary one of them. The ``estimator`` decides how the
-placement is made in training — ``ste``, ``ste-sinkhorn`` and ``blackbox``: Gumbel-perturbed hard placements, their
-gradients made three ways (:mod:`jigsaw.pieces.model`); ``gumbel-sinkhorn``: Gumbel-Sinkhorn matrices — and nothing
-else differs between them: the same network, data, budget.
+Two losses. The reconstruction's, as Mena et al. train their jigsaw network: the mean squared error between the
+image the placement assembles from the shuffled pieces and the original; it needs nothing but the original image,
+and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric. The
+``estimator`` decides how the placement is made in training — ``ste``, ``ste-sinkhorn`` and ``blackbox``:
+Gumbel-perturbed hard placements, their gradients made three ways (:mod:`jigsaw.pieces.model`); ``gumbel-sinkhorn``:
+Gumbel-Sinkhorn matrices — and nothing else differs between them: the same network, data, budget. And, with the
+``assignment`` estimator, the scores' cross-entropy against the true assignment (:func:`assignment_loss`), where any
+piece pixel-identical to the right one counts as right, so the blanks stay interchangeable: the shuffle is made
+here, so the truth is known, and every cell and every piece gets a direct signal each step instead of one through
+a placement (see ``docs/pieces.md`` for what each reaches).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,7 +50,7 @@ SIDE = 28
 """The side of the images the piece solver learns: MNIST's and FashionMNIST's."""
 GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
-ESTIMATORS = ("ste", "ste-sinkhorn", "blackbox", "gumbel-sinkhorn")
+ESTIMATORS = ("ste", "ste-sinkhorn", "blackbox", "gumbel-sinkhorn", "assignment")
 SCHEDULES = ("cosine", "constant")
 """How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps (the
 default), or not at all; why, in ``docs/research-log.md`` (2026-12-03)."""
@@ -65,6 +69,7 @@ class PieceSolverConfig:
     width: int = 64  # the embedding's and the transformer's width
     layers: int = 2  # transformer layers
     edges: bool = False  # attention biased by the seam costs, one head per direction (PieceSolverNet)
+    refine: int = 0  # further passes that see the previous pass's placement (PieceSolverNet)
     temperature: float = 1.0  # gumbel-sinkhorn
     iterations: int = 20  # gumbel-sinkhorn
     samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for every estimator (5: as Mena et al.)
@@ -84,14 +89,28 @@ class PieceSolverConfig:
         for name in ("batch_size", "width", "layers", "iterations", "samples"):
             if getattr(self, name) < 1:
                 raise JigsawError(f"{name} must be at least 1")
+        if self.refine < 0:
+            raise JigsawError("refine must be at least 0")
         if not (math.isfinite(self.strength) and self.strength > 0):
             raise JigsawError(f"--strength {self.strength}: must be a positive number")
         if self.width % 4:
             raise JigsawError("the width must be a multiple of 4 (the transformer's heads)")
         return self
 
+    def method(self) -> str:
+        """The estimator, and where the network differs from the default one, as tables name a run: ``blackbox``,
+        ``assignment (edges, refine 1)``."""
+        default = PieceSolverConfig()
+        changes = [
+            name if isinstance(value, bool) else f"{name} {value}"
+            for name in ("edges", "refine", "width", "layers")
+            if (value := getattr(self, name)) != getattr(default, name)
+        ]
+        return f"{self.estimator} ({', '.join(changes)})" if changes else self.estimator
+
     def network(self) -> PieceSolverNet:
-        return PieceSolverNet(self.grid, SIDE // self.grid, 1, self.width, self.layers, edges=self.edges)
+        piece = SIDE // self.grid
+        return PieceSolverNet(self.grid, piece, 1, self.width, self.layers, edges=self.edges, refine=self.refine)
 
     def learning_rate(self, step: int, steps: int) -> float:
         """The learning rate of training step ``step`` (from 0) of ``steps`` in the run (see :data:`SCHEDULES`)."""
@@ -111,15 +130,20 @@ def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tu
     return pieces, pieces[torch.arange(len(images), device=images.device).unsqueeze(1), perms]
 
 
-def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tensor, generator) -> Tensor:
-    """The mean squared error of the placed pieces against the originals, over ``config.samples`` placements per
-    puzzle: Gumbel-Sinkhorn samples, or Gumbel-perturbed hard placements with the estimator's gradient. Pixels are
-    centred on 0 first: a hard placement's error is the same, but the straight-through gradient of a cell's score for
-    a piece is the piece's product with the cell's error, which would be 0 for every black piece of a digit."""
-    log_alpha = net(shuffled)
+def training_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tensor, generator) -> Tensor:
+    """The loss of one batch. For every estimator but ``assignment``, the reconstruction's: the mean squared error of
+    the placed pieces against the originals, over ``config.samples`` placements per
+    puzzle and network pass (each pass of a refining network is trained): Gumbel-Sinkhorn samples, or
+    Gumbel-perturbed hard placements with the estimator's gradient. Pixels are centred on 0 first: a hard placement's
+    error is the same, but the straight-through gradient of a cell's score for a piece is the piece's product with
+    the cell's error, which would be 0 for every black piece of a digit. The ``assignment`` estimator places nothing:
+    :func:`assignment_loss` of every pass."""
+    every_pass = net(shuffled, every_pass=True)
+    if config.estimator == "assignment":
+        return torch.stack([assignment_loss(log_alpha, pieces, shuffled) for log_alpha in every_pass]).mean()
     pieces, shuffled = pieces - 0.5, shuffled - 0.5
     losses = []
-    for _ in range(config.samples):
+    for _, log_alpha in itertools.product(range(config.samples), every_pass):
         if config.estimator == "gumbel-sinkhorn":
             matrix = gumbel_sinkhorn_placement(log_alpha, config.temperature, config.iterations, generator)
         else:
@@ -131,6 +155,18 @@ def reconstruction_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled
                 matrix = straight_through_placement(log_alpha, noise, through)
         losses.append(F.mse_loss(place(matrix, shuffled), pieces))
     return torch.stack(losses).mean()
+
+
+def assignment_loss(log_alpha: Tensor, pieces: Tensor, shuffled: Tensor) -> Tensor:
+    """Cross-entropy of the scores ``(B, P, P)`` against the true assignment, both ways: each cell's scores over the
+    pieces (a softmax along the row) and each piece's over the cells (along the column), the probability of the right
+    answer being that of *any* piece pixel-identical to the right one — blank margins are interchangeable, as under
+    the metric. ``pieces`` in order and ``shuffled``: ``(B, P, C, s, s)``."""
+    fits = (pieces.flatten(2).unsqueeze(2) == shuffled.flatten(2).unsqueeze(1)).all(-1)  # (B, cell, piece)
+    right = log_alpha.masked_fill(~fits, float("-inf"))
+    by_cell = log_alpha.logsumexp(2) - right.logsumexp(2)
+    by_piece = log_alpha.logsumexp(1) - right.logsumexp(1)
+    return (by_cell.mean() + by_piece.mean()) / 2
 
 
 OLDER_DEFAULTS = {"schedule": "constant"}
@@ -191,7 +227,7 @@ def train(run: PieceSolverRun, folder: RunFolder | Path, data_root=None, progres
             for group in run.optimizer.param_groups:
                 group["lr"] = config.learning_rate(epoch * len(batches) + number, config.epochs * len(batches))
             pieces, shuffled = shuffled_pieces(images[index.to(device)], config.grid, generator)
-            loss = reconstruction_loss(net, config, pieces, shuffled, generator)
+            loss = training_loss(net, config, pieces, shuffled, generator)
             run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             run.optimizer.step()

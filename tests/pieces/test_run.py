@@ -11,14 +11,21 @@ from jigsaw.errors import JigsawError
 from jigsaw.files import read_image, write_image
 from jigsaw.pieces.metrics import score_placements
 from jigsaw.pieces.model import assemble_pieces
-from jigsaw.pieces.run import PieceSolverConfig, PieceSolverRun, placement_accuracy, shuffled_pieces, train
+from jigsaw.pieces.run import (
+    PieceSolverConfig,
+    PieceSolverRun,
+    assignment_loss,
+    placement_accuracy,
+    shuffled_pieces,
+    train,
+)
 from jigsaw.progress import Callbacks
 from jigsaw.runs import RunFolder
 
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("estimator", ["ste", "blackbox"])
+@pytest.mark.parametrize("estimator", ["ste", "blackbox", "assignment"])
 def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root, estimator):
     run = PieceSolverRun(PieceSolverConfig(grid=2, estimator=estimator, epochs=2, limit=1000, batch_size=32))
     train(run, RunFolder(tmp_path / "run"), dataset_root)
@@ -29,13 +36,30 @@ def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_roo
     assert learned["pieces_right"] > identity["pieces_right"] + 0.3 and learned["perfect"] > 0.3
 
 
+def test_the_assignment_loss_takes_any_pixel_identical_piece_as_right():
+    """Four pieces, two of them blank: scores that put the two blanks in each other's cells cost what the truth
+    costs, and both cost less than scores that swap two different pieces."""
+    pieces = torch.zeros(1, 4, 1, 2, 2)
+    pieces[0, 0] += 1.0
+    pieces[0, 1, 0, 0, 0] = 0.5  # pieces 2 and 3 are blank
+    truth = 10 * torch.eye(4).unsqueeze(0)  # cell i scores piece i highest (no shuffle)
+    blanks_swapped = truth[:, :, [0, 1, 3, 2]]
+    others_swapped = truth[:, :, [1, 0, 2, 3]]
+    loss = lambda scores: float(assignment_loss(scores, pieces, pieces))
+    assert loss(truth) == pytest.approx(loss(blanks_swapped)) and loss(truth) < 1e-3
+    assert loss(others_swapped) > 5
+
+
 def interrupt(record: dict) -> None:
     raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("estimator", ["ste", "blackbox", "gumbel-sinkhorn"])
-def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, dataset_root, estimator):
-    config = dict(grid=4, limit=96, batch_size=32, estimator=estimator, samples=2)
+@pytest.mark.parametrize(
+    "estimator, network",
+    [("ste", {}), ("blackbox", {}), ("gumbel-sinkhorn", {}), ("assignment", {"edges": True, "refine": 1})],
+)
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, dataset_root, estimator, network):
+    config = dict(grid=4, limit=96, batch_size=32, estimator=estimator, samples=2, **network)
     whole = PieceSolverRun(PieceSolverConfig(epochs=2, **config))
     train(whole, RunFolder(tmp_path / "whole"), dataset_root)
     stopped = PieceSolverRun(PieceSolverConfig(epochs=2, **config))

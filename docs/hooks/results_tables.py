@@ -59,14 +59,16 @@ def pieces_glance(rows: list[dict]) -> str:
     method (the best estimator in bold; the bundled model mended by the seams beside them); at G = 28 the pixel
     solvers in one cell."""
     pixel = " (label given)"
+    unlearned = ("seams", "bundled + seams")
     methods = [m for m in dict.fromkeys(row["method"] for row in rows) if not m.endswith(pixel)]
+    methods = [m for m in methods if m not in unlearned] + [m for m in unlearned if m in methods]
     lines = [
         "| dataset | grid | " + " | ".join(methods) + " | pixel solvers, label given |",
         "|---|---|" + "---|" * (len(methods) + 1),
     ]
     for dataset, grid in dict.fromkeys((row["dataset"], row["grid"]) for row in rows):
         mine = {row["method"]: row["pieces_right"] for row in rows if (row["dataset"], row["grid"]) == (dataset, grid)}
-        learned = [mine[m] for m in methods if m in mine and m not in ("seams", "bundled + seams")]
+        learned = [mine[m] for m in methods if m in mine and m not in unlearned]
         cells = []
         for method in methods:
             value = mine.get(method)

@@ -22,8 +22,8 @@ from jigsaw.errors import JigsawError
 
 WEIGHTS = (0.3, 1.0, 3.0)
 """The seam weights tried for a model (:func:`jigsaw.pieces.run.choose_seam_weight`): the scores' scale is each
-network's own, and the best weight differs between models (on 1,000 training images, 3 for MNIST at 4x4 and 7x7,
-0.3 to 1 for FashionMNIST; at 2x2 FashionMNIST any weight costs pieces)."""
+network's own, and the best weight differs between models (the weights chosen for the bundled models, and what each
+weight did on the training images, are in ``docs/results/pieces.json``)."""
 
 MENDED_UP_TO_GRID = 7
 """Grids past this are not mended: at 14x14 (196 pieces) a puzzle took about a second to mend, for 0.2-0.3 points

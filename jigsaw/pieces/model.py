@@ -79,6 +79,8 @@ class PieceSolverNet(nn.Module):
         refine: int = 0,
     ):
         super().__init__()
+        if edges and heads != 4:
+            raise ValueError(f"edges need one head per direction, 4, not {heads}")
         self.grid = grid
         self.embed = nn.Sequential(
             nn.Conv2d(channels, 16, 3, padding=1),

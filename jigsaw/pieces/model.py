@@ -115,13 +115,15 @@ class PieceSolverNet(nn.Module):
         return scores if every_pass else scores[-1]
 
     @staticmethod
-    def _relate(encoder: nn.TransformerEncoder, features: Tensor, mask: Tensor | None) -> Tensor:
+    def _relate(encoder: nn.Module, features: Tensor, mask: Tensor | None) -> Tensor:
         return encoder(features) if mask is None else _without_fused_attention(encoder, features, mask)
 
     def edge_bias(self, pieces: Tensor) -> Tensor:
         """Attention biases ``(B, heads, P, P)`` from the seam costs: head ``h`` (right, left, down, up) from piece
         ``x`` to ``y`` is ``-weight[h] * cost / (mean cost of x's row + EDGE_COST_FLOOR)``, the quotient capped at
         :data:`EDGE_COST_CAP`; a piece with itself costs its row's mean."""
+        if self.edge_weight is None:
+            raise ValueError("this network was built without edges")
         right, down = seam_costs(pieces)
         costs = torch.stack([right, right.transpose(1, 2), down, down.transpose(1, 2)], 1)  # (B, 4, P, P)
         eye = torch.eye(costs.shape[-1], dtype=torch.bool, device=costs.device)
@@ -131,7 +133,7 @@ class PieceSolverNet(nn.Module):
         return -self.edge_weight.view(1, 4, 1, 1) * costs
 
 
-def _without_fused_attention(encoder: nn.TransformerEncoder, features: Tensor, mask: Tensor) -> Tensor:
+def _without_fused_attention(encoder: nn.Module, features: Tensor, mask: Tensor) -> Tensor:
     """``encoder(features, mask=mask)`` with a float mask per head ``(B * heads, P, P)``, on PyTorch's plain path:
     its fused inference path (taken in eval mode without gradients) returns NaN for such masks (torch 2.14;
     ``tests/pieces/test_model.py`` checks both modes agree). The switch is process-wide, so it is put back at once."""

@@ -127,13 +127,16 @@ def mended_row(
 
 def measured_runs(dataset: str, grid: int) -> list[tuple[Path, object, object]]:
     """``(checkpoint, model, config)`` of every run in ``runs/pieces/`` for ``dataset`` and ``grid``, in the order
-    of :data:`~jigsaw.pieces.run.ESTIMATORS`, the default network before others."""
+    of :data:`~jigsaw.pieces.run.ESTIMATORS`, the default network before others, then by name."""
     found = []
     for checkpoint in RUNS.glob(f"{dataset}-{grid}-*/checkpoint.pt"):
         model, config, _ = load_piece_solver(checkpoint)
         if (config.dataset, config.grid) == (dataset, grid):
             found.append((checkpoint, model, config))
-    return sorted(found, key=lambda run: (ESTIMATORS.index(run[2].estimator), run[2].method() != run[2].estimator))
+    return sorted(
+        found,
+        key=lambda run: (ESTIMATORS.index(run[2].estimator), run[2].method() != run[2].estimator, run[2].method()),
+    )
 
 
 def bundled_figure_row(image: torch.Tensor, dataset: str, grid: int) -> tuple | None:

@@ -132,12 +132,12 @@ def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tu
 
 def training_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tensor, generator) -> Tensor:
     """The loss of one batch. For every estimator but ``assignment``, the reconstruction's: the mean squared error of
-    the placed pieces against the originals, over ``config.samples`` placements per
-    puzzle and network pass (each pass of a refining network is trained): Gumbel-Sinkhorn samples, or
-    Gumbel-perturbed hard placements with the estimator's gradient. Pixels are centred on 0 first: a hard placement's
-    error is the same, but the straight-through gradient of a cell's score for a piece is the piece's product with
-    the cell's error, which would be 0 for every black piece of a digit. The ``assignment`` estimator places nothing:
-    :func:`assignment_loss` of every pass."""
+    the placed pieces against the originals, over ``config.samples`` placements per puzzle and network pass (each pass
+    of a refining network is trained): Gumbel-Sinkhorn samples, or Gumbel-perturbed hard placements with the
+    estimator's gradient. Pixels are centred on 0 first: a hard placement's error is the same, but the
+    straight-through gradient of a cell's score for a piece is the piece's product with the cell's error, which would
+    be 0 for every black piece of a digit. The ``assignment`` estimator places nothing: :func:`assignment_loss` of
+    every pass."""
     every_pass = net(shuffled, every_pass=True)
     if config.estimator == "assignment":
         return torch.stack([assignment_loss(log_alpha, pieces, shuffled) for log_alpha in every_pass]).mean()

@@ -3,6 +3,7 @@
     python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/mit-432 [--tile 28] [--seed 0] [--jpeg 90]
         [--rotations] [--near 2] [--seeds 0 100 200] [--size 756x560]
     python benchmarks/bench_tile_sets.py --set skimage --size 756x560 --rotations --seeds 0 100
+    python benchmarks/bench_tile_sets.py --set ../shared/data/tiles/bgu-2360 --windows 756x560 [--rotations]
 
 
 Each image (used at its own size, centre-cropped to a multiple of the tile size) is shuffled with its own seed
@@ -18,7 +19,9 @@ every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.
 Peak memory is this process's maximum resident set so far.
 ``--set skimage`` takes the photographs that ship inside scikit-image. ``--size WxH`` first scales each image (Lanczos,
 aspect kept) to cover W x H pixels and crops the centre: a set at another puzzle size, e.g. 756x560 for 27 x 20 tiles
-of 28 px (the 540-piece format) or the 2,360- and 3,300-piece sets cut finer.
+of 28 px (the 540-piece format) or the 2,360- and 3,300-piece sets cut finer. ``--windows WxH`` instead takes the
+four corner windows of W x H pixels of each image at its own resolution (``2.jpg:top-left`` …): four puzzles per
+photograph, some mostly sky or ground, the flat regions a scaled whole photograph dilutes.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ def main() -> None:
         "--set", type=Path, required=True, help="folder of images, e.g. ../shared/data/tiles/mit-432, or 'skimage'"
     )
     parser.add_argument("--size", default=None, help="scale each image to cover WxH pixels first, e.g. 756x560")
+    parser.add_argument(
+        "--windows", default=None, help="each image's four corner windows of WxH pixels, unscaled, e.g. 756x560"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="these images of the set only (seeds as if alone)")
     parser.add_argument("--tile", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
@@ -73,7 +79,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.near is not None and args.rotations:
         parser.error("--near needs known orientation")
-    images = tile_set(args.set, args.size, args.only)
+    if args.size and args.windows:
+        parser.error("give --size or --windows, not both")
+    images = tile_set(args.set, args.size, args.only, args.windows)
     if args.large:
         solver.LARGE_FROM = 1
     if args.moved_below is not None:
@@ -126,7 +134,7 @@ def main() -> None:
     kind += " large" if args.large else ""
     kind += f" near {args.near:g}" if args.near is not None else ""
     kind += f" moved-below {args.moved_below:g}" if args.moved_below is not None else ""
-    size = f"_{args.size}" if args.size else ""
+    size = f"_{args.size}" if args.size else f"_{args.windows}-corners" if args.windows else ""
     name = f"bench_tile_sets_{args.set.name}{size}_{args.tile}px_{kind.replace(' ', '_')}"
     seeds = ", ".join(f"{seed}+k" for seed in args.seeds or [args.seed])
     report(name, f"{args.set.name}{size}, {args.tile}-px tiles, {kind}, seeds {seeds}", rows, list(rows[0]))

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from jigsaw.files import read_image_folder, resize_to_cover, skimage_photographs
+from jigsaw.files import corner_windows, read_image_folder, resize_to_cover, skimage_photographs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -27,17 +27,33 @@ def scaled_for_432_tiles(photos: dict[str, torch.Tensor]) -> dict[str, torch.Ten
     return {name: resize_to_cover(image, ROWS_432 * TILE_432, COLS_432 * TILE_432) for name, image in photos.items()}
 
 
-def tile_set(folder: Path, size: str | None = None, only: list[str] | None = None) -> dict[str, torch.Tensor]:
+def tile_set(
+    folder: Path, size: str | None = None, only: list[str] | None = None, windows: str | None = None
+) -> dict[str, torch.Tensor]:
     """The photographs of a tile benchmark set, in name order: a folder of images, or ``skimage`` for scikit-image's;
     only the names in ``only`` when given; each scaled (Lanczos, aspect kept) to cover ``size`` ("WxH") and
-    centre-cropped to it when given."""
+    centre-cropped to it when given; or, with ``windows`` ("WxH"), each photograph's four corner windows of that size
+    at its own resolution (:func:`jigsaw.files.corner_windows`), named ``<photo>:<corner>``."""
     images = skimage_photographs() if str(folder) == "skimage" else read_image_folder(folder)
     if only:
         images = {name: image for name, image in images.items() if name in only}
     if size:
-        width, height = (int(side) for side in size.lower().split("x"))
+        width, height = parse_size(size)
         images = {name: resize_to_cover(image, height, width) for name, image in images.items()}
+    if windows:
+        width, height = parse_size(windows)
+        images = {
+            f"{name}:{corner}": window
+            for name, image in images.items()
+            for corner, window in corner_windows(image, height, width).items()
+        }
     return images
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """``(width, height)`` of a "WxH" size."""
+    width, height = (int(side) for side in size.lower().split("x"))
+    return width, height
 
 
 def time_ms(function, repeats: int = 30, warmup: int = 3) -> float:

@@ -28,9 +28,11 @@ def main() -> None:
     parser.add_argument("--tile", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rotations", action="store_true", help="turn every tile at random too")
+    parser.add_argument("--windows", default=None, help="each image's four corner windows of WxH pixels, unscaled")
     parser.add_argument("--only", nargs="*", default=None, help="these images of the set only")
     args = parser.parse_args()
-    images = tile_set(args.set, args.size)  # every image, so that image k gets seed S + k as in bench_tile_sets.py
+    # every image, so that image k gets seed S + k as in bench_tile_sets.py
+    images = tile_set(args.set, args.size, windows=args.windows)
     copies = TURNS if args.rotations else 1
     print("image | answer's seam cost | truth's seam cost | truth cheaper")
     for k, (name, image) in enumerate(images.items()):

@@ -394,6 +394,24 @@ def resize_to_cover(image: Tensor, height: int, width: int) -> Tensor:
     return image[:, top : top + height, left : left + width].contiguous()
 
 
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+"""The corner windows of :func:`corner_windows`, in their order."""
+
+
+def corner_windows(image: Tensor, height: int, width: int) -> dict[str, Tensor]:
+    """The four ``height x width`` windows ``(C, height, width)`` in the corners of ``(C, H, W)``, at the image's own
+    resolution, keyed by :data:`CORNERS`: more puzzles from one photograph, each with its own mix of textured and
+    flat regions (a corner of sky, of ground), where a scaled whole photograph mixes them all."""
+    _, h, w = image.shape
+    if height > h or width > w:
+        raise JigsawError(f"a {w}x{h} image has no {width}x{height} corner windows")
+    tops, lefts = (0, 0, h - height, h - height), (0, w - width, 0, w - width)
+    return {
+        corner: image[:, top : top + height, left : left + width].contiguous()
+        for corner, top, left in zip(CORNERS, tops, lefts)
+    }
+
+
 def crop_to_multiple(image: Tensor, tile_h: int, tile_w: int) -> Tensor:
     """Centre crop ``(C, H, W)`` so the sides are multiples of the tile size."""
     if tile_h < 1 or tile_w < 1:

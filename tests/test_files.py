@@ -71,3 +71,17 @@ def test_resize_to_cover_and_crop_to_multiple():
         crop_to_multiple(image, 400, 400)
     with pytest.raises(JigsawError, match="at least 1 pixel"):
         crop_to_multiple(image, 0, 0)
+
+
+def test_corner_windows_are_the_image_corners():
+    from jigsaw.files import CORNERS, corner_windows
+
+    image = torch.rand(3, 30, 40)
+    windows = corner_windows(image, 10, 15)
+    assert list(windows) == list(CORNERS)
+    assert torch.equal(windows["top-left"], image[:, :10, :15])
+    assert torch.equal(windows["top-right"], image[:, :10, 25:])
+    assert torch.equal(windows["bottom-left"], image[:, 20:, :15])
+    assert torch.equal(windows["bottom-right"], image[:, 20:, 25:])
+    with pytest.raises(JigsawError, match="no 41x10 corner windows"):
+        corner_windows(image, 10, 41)

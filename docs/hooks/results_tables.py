@@ -121,9 +121,9 @@ def tiles_per_photo(detail: dict) -> str:
 def tiles_untuned(reports: list[dict]) -> str:
     """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation."""
     lines = [
-        "| set | pieces | tile | orientation | shuffles | mean direct | mean neighbour | perfect | mean time "
-        "| worst neighbour |",
-        "|---" * 10 + "|",
+        "| set | pieces | tile | orientation | shuffles | mean direct | within 2 grey levels | mean neighbour "
+        "| perfect | mean time | worst neighbour |",
+        "|---" * 11 + "|",
     ]
     for report in reports:
         rows = report["rows"]
@@ -132,6 +132,7 @@ def tiles_untuned(reports: list[dict]) -> str:
         shuffles = len(rows) - 2
         name = report["benchmark"].removeprefix("bench_tile_sets_").split("_")
         size = f" at {name[1]}" if re.fullmatch(r"\d+x\d+", name[1]) else ", its own size"
+        size = f", corners of {name[1].removesuffix('-corners')}" if name[1].endswith("-corners") else size
         cells = [
             f"{name[0]}{size}",
             f"{rows[0]['tiles']:,}",
@@ -139,6 +140,7 @@ def tiles_untuned(reports: list[dict]) -> str:
             "unknown" if "rotated" in name else "known",
             str(shuffles),
             f"{mean['direct %']:.1f} %",
+            f"{mean['direct ≈ %']:.1f} %" if "direct ≈ %" in mean else "",
             f"{mean['neighbour %']:.1f} %",
             f"{mean['perfect']} of {shuffles}",
             f"{mean['seconds']:.2f} s",

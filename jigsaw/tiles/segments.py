@@ -1,9 +1,12 @@
 """The segment stage: an answer cut into the segments its trusted seams hold together, its largest segment moved
-to the other places it could take in the frame and the rest grown again around it, while the total seam cost falls.
+to the other places it could take in the frame (with turned tiles, turned by quarter turns as a whole too) and the
+rest grown again around it, while the total seam cost falls.
 
 Growth places a block where its first tiles pointed; when a large correct segment comes together in the wrong part
 of the frame (a picture shifted sideways, the columns it pushed out piled up on the other side), no swap of small
-blocks (:mod:`jigsaw.tiles.refine`) can move it back. Moving the whole segment can: the seams it then gains with the
+blocks (:mod:`jigsaw.tiles.refine`) can move it back; with turned tiles a segment can also come together turned by
+a quarter inside the frame (a tree against a flat sky, whose seams say nothing of which way is up). Moving (and
+turning) the whole segment can: the seams it then gains with the
 tiles grown around it are compared, as a total, with the answer's. In the spirit of Gallagher's (2012) trimming and
 filling and Paikin & Tal's (2015) segments; here a segment is a component of seams whose two tiles are each other's
 best buddies.
@@ -18,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
 from jigsaw.tiles.assembly import Block, CostTable, extent, fill
+from jigsaw.tiles.seams import TURNS
 
 MAX_ROUNDS = 3
 """Rounds of moving the largest segment; each must lower the total seam cost, so this only bounds the time."""
@@ -57,14 +61,60 @@ def places(block: Block, rows: int, cols: int) -> list[tuple[int, int]]:
     return sorted(set(options) - {(top, left)})
 
 
+def turned_block(block: Block, quarter_turns: int) -> Block:
+    """``block`` of turned-tile candidates (``4 t + q``) turned as a whole by ``quarter_turns`` counter-clockwise,
+    as :func:`jigsaw.tiles.assembly.turned_solution` turns a whole solution: each tile's own turn grows by as much.
+    Its top-left corner stays where it was."""
+    top, left, height, width = extent(list(block.values()))
+    turned = {}
+    for candidate, (r, c) in block.items():
+        r, c, h, w = r - top, c - left, height, width
+        for _ in range(quarter_turns % TURNS):  # one turn: (r, c) of an h x w block -> (w - 1 - c, r), w x h
+            r, c, h, w = w - 1 - c, r, w, h
+        turned[candidate - candidate % TURNS + (candidate % TURNS + quarter_turns) % TURNS] = (top + r, left + c)
+    return turned
+
+
+def trimmed(block: Block, rows: int, cols: int) -> Block:
+    """``block``, or where it does not fit a ``rows x cols`` frame, its tiles in the frame-sized window that holds the
+    most of them (Gallagher's trimming: a segment one tile too long for the frame has a wrong tile at an end)."""
+    top, left, height, width = extent(list(block.values()))
+    if height <= rows and width <= cols:
+        return block
+    windows = [
+        (r, c)
+        for r in range(top, top + max(height - rows, 0) + 1)
+        for c in range(left, left + max(width - cols, 0) + 1)
+    ]
+    inside = lambda r0, c0: {t: (r, c) for t, (r, c) in block.items() if r0 <= r < r0 + rows and c0 <= c < c0 + cols}
+    return max((inside(r0, c0) for r0, c0 in windows), key=len)
+
+
+def moves(block: Block, rows: int, cols: int, copies: int) -> list[tuple[Block, tuple[int, int]]]:
+    """Every ``(block, top-left corner)`` the segment stage tries for ``block``: the :func:`places` of the block as it
+    is and, with turned tiles (``copies`` > 1), of each quarter turn of it (:func:`trimmed` to the frame), there too
+    where its corner now is (pulled inside the frame)."""
+    options = [(block, at) for at in places(block, rows, cols)]
+    for quarter_turns in range(1, TURNS if copies > 1 else 1):
+        turned = trimmed(turned_block(block, quarter_turns), rows, cols)
+        top, left, height, width = extent(list(turned.values()))
+        dr, dc = min(top, rows - height) - top, min(left, cols - width) - left  # inside the frame
+        turned = {t: (r + dr, c + dc) for t, (r, c) in turned.items()}
+        options += [(turned, at) for at in [(top + dr, left + dc), *places(turned, rows, cols)]]
+    return options
+
+
 def move_segments(table: CostTable, placement: Tensor, rows: int, cols: int) -> Tensor:
-    """``placement``, or the cheaper arrangement grown around its :func:`largest_segment` moved to one of its other
-    :func:`places`, repeatedly while the total seam cost falls by :data:`MIN_GAIN` (see the module's text);
-    ``(rows * cols,)`` as :func:`jigsaw.tiles.assembly.assemble` returns it."""
+    """``placement``, or the cheaper arrangement grown around its :func:`largest_segment` moved (and, with turned
+    tiles, turned) as :func:`moves` says, repeatedly while the total seam cost falls by :data:`MIN_GAIN` (see the
+    module's text); ``(rows * cols,)`` as :func:`jigsaw.tiles.assembly.assemble` returns it."""
     cost = table.seam_cost(placement, rows, cols)
     for _ in range(MAX_ROUNDS):
         segment = largest_segment(table, placement, rows, cols)
-        options = [fill(table.growth(rows, cols, fixed_frame=True), segment, at) for at in places(segment, rows, cols)]
+        options = [
+            fill(table.growth(rows, cols, fixed_frame=True), block, at)
+            for block, at in moves(segment, rows, cols, table.copies)
+        ]
         costs = [table.seam_cost(option, rows, cols) for option in options]
         best = min(range(len(options)), key=costs.__getitem__, default=None)
         if best is None or costs[best] >= cost * (1 - MIN_GAIN):

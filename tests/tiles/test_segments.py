@@ -1,10 +1,11 @@
 import pytest
 import torch
 
+from jigsaw.tiles.assembly import turned_solution
 from jigsaw.tiles.dense import DenseTable
 from jigsaw.tiles.grid import cut
-from jigsaw.tiles.seams import dissimilarities
-from jigsaw.tiles.segments import largest_segment, move_segments, places, segment_labels
+from jigsaw.tiles.seams import TURNS, dissimilarities, oriented_dissimilarities
+from jigsaw.tiles.segments import largest_segment, move_segments, places, segment_labels, trimmed, turned_block
 
 
 def smooth_picture(h: int = 96, w: int = 128) -> torch.Tensor:
@@ -60,3 +61,37 @@ def test_both_tables_find_the_same_best_buddy_seams():
         for seen, expected in zip(listed.buddy_seams(placement, rows, cols), dense.buddy_seams(placement, rows, cols)):
             assert torch.equal(seen, expected)
     assert dense.buddy_seams(torch.arange(rows * cols), rows, cols)[0].any()
+
+
+def test_a_block_turns_as_a_whole_solution_turns():
+    rows, cols = 3, 5
+    candidates = TURNS * torch.randperm(rows * cols, generator=torch.Generator().manual_seed(1)) + 2
+    block = {int(t): (1 + k // cols, 2 + k % cols) for k, t in enumerate(candidates)}  # corner at (1, 2)
+    for quarter_turns in range(TURNS):
+        expected = turned_solution(candidates, rows, cols, quarter_turns)
+        height, width = (rows, cols) if quarter_turns % 2 == 0 else (cols, rows)
+        turned = turned_block(block, quarter_turns)
+        assert {(r - 1) * width + (c - 2): t for t, (r, c) in turned.items()} == dict(enumerate(expected.tolist()))
+        assert max(r for r, _ in turned.values()) == height
+    assert turned_block(turned_block(block, 1), 3) == block
+
+
+def test_a_block_too_large_for_the_frame_keeps_the_window_with_most_tiles():
+    block = {1: (1, 0), 2: (1, 1), 3: (1, 2), 4: (2, 2), 5: (3, 2)}
+    assert trimmed(block, 3, 3) == block
+    assert trimmed(block, 2, 3) == {1: (1, 0), 2: (1, 1), 3: (1, 2), 4: (2, 2)}
+
+
+def test_the_segment_stage_turns_a_segment_that_came_together_turned_in_the_frame():
+    rows, cols = 6, 8
+    tiles = cut(smooth_picture(), rows, cols)  # 16-px squares
+    table = DenseTable(*oriented_dissimilarities(tiles), TURNS)
+    truth = TURNS * torch.arange(rows * cols)
+    # the left 6 x 6 square of the picture came together turned by a quarter; the two right columns are as they were
+    answer = truth.view(rows, cols).clone()
+    answer[:, :rows] = turned_solution(answer[:, :rows].flatten(), rows, rows, 1).view(rows, rows)
+    answer = answer.flatten()
+    assert table.seam_cost(answer, rows, cols) > table.seam_cost(truth, rows, cols)
+    assert len(largest_segment(table, answer, rows, cols)) == rows * rows
+    mended = move_segments(table, answer, rows, cols)  # the truth, or all of it turned by a half turn (same seams)
+    assert any(torch.equal(mended, turned_solution(truth, rows, cols, turns)) for turns in (0, 2))

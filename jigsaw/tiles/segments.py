@@ -6,10 +6,9 @@ Growth places a block where its first tiles pointed; when a large correct segmen
 of the frame (a picture shifted sideways, the columns it pushed out piled up on the other side), no swap of small
 blocks (:mod:`jigsaw.tiles.refine`) can move it back; with turned tiles a segment can also come together turned by
 a quarter inside the frame (a tree against a flat sky, whose seams say nothing of which way is up). Moving (and
-turning) the whole segment can: the seams it then gains with the
-tiles grown around it are compared, as a total, with the answer's. In the spirit of Gallagher's (2012) trimming and
-filling and Paikin & Tal's (2015) segments; here a segment is a component of seams whose two tiles are each other's
-best buddies.
+turning) the whole segment can: the seams it then gains with the tiles grown around it are compared, as a total,
+with the answer's. In the spirit of Gallagher's (2012) trimming and filling and Paikin & Tal's (2015) segments; here
+a segment is a component of seams whose two tiles are each other's best buddies.
 """
 
 from __future__ import annotations
@@ -92,15 +91,15 @@ def trimmed(block: Block, rows: int, cols: int) -> Block:
 
 def moves(block: Block, rows: int, cols: int, copies: int) -> list[tuple[Block, tuple[int, int]]]:
     """Every ``(block, top-left corner)`` the segment stage tries for ``block``: the :func:`places` of the block as it
-    is and, with turned tiles (``copies`` > 1), of each quarter turn of it (:func:`trimmed` to the frame), there too
-    where its corner now is (pulled inside the frame)."""
+    is and, with turned tiles (``copies`` > 1), each quarter turn of it (:func:`trimmed` to the frame) where its
+    corner now is (pulled inside the frame) and in the frame's four corners — at most 15 more growths per round."""
     options = [(block, at) for at in places(block, rows, cols)]
     for quarter_turns in range(1, TURNS if copies > 1 else 1):
         turned = trimmed(turned_block(block, quarter_turns), rows, cols)
         top, left, height, width = extent(list(turned.values()))
-        dr, dc = min(top, rows - height) - top, min(left, cols - width) - left  # inside the frame
-        turned = {t: (r + dr, c + dc) for t, (r, c) in turned.items()}
-        options += [(turned, at) for at in [(top + dr, left + dc), *places(turned, rows, cols)]]
+        bottom, right = rows - height, cols - width
+        here = (min(top, bottom), min(left, right))
+        options += [(turned, at) for at in dict.fromkeys([here, (0, 0), (0, right), (bottom, 0), (bottom, right)])]
     return options
 
 

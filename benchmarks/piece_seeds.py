@@ -36,7 +36,7 @@ def main() -> None:
     settings = {(config.dataset, config.grid) for _, _, config in runs}
     if len(settings) != 1:
         parser.error(f"the runs are of several datasets or grids: {sorted(settings)}")
-    (dataset, grid), = settings
+    ((dataset, grid),) = settings
     images, _ = load_dataset(dataset, train=False, root=args.data_dir)
     rows = []
     for run, model, config in runs:
@@ -62,9 +62,7 @@ def main() -> None:
                 "seed": "",
                 "epochs": "",
                 "pieces right %": statistics.mean(right),
-                "perfect %": statistics.mean(
-                    row["perfect %"] for row in rows[: len(runs)] if row["method"] == method
-                ),
+                "perfect %": statistics.mean(row["perfect %"] for row in rows[: len(runs)] if row["method"] == method),
                 "spread": max(right) - min(right),
             }
         )

@@ -19,6 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
+from jigsaw.progress import SILENT, Progress
 from jigsaw.tiles.assembly import Block, CostTable, extent, fill
 from jigsaw.tiles.seams import TURNS
 
@@ -103,13 +104,15 @@ def moves(block: Block, rows: int, cols: int, copies: int) -> list[tuple[Block, 
     return options
 
 
-def move_segments(table: CostTable, placement: Tensor, rows: int, cols: int) -> Tensor:
+def move_segments(table: CostTable, placement: Tensor, rows: int, cols: int, progress: Progress = SILENT) -> Tensor:
     """``placement``, or the cheaper arrangement grown around its :func:`largest_segment` moved (and, with turned
     tiles, turned) as :func:`moves` says, repeatedly while the total seam cost falls by :data:`MIN_GAIN` (see the
-    module's text); ``(rows * cols,)`` as :func:`jigsaw.tiles.assembly.assemble` returns it."""
+    module's text); ``(rows * cols,)`` as :func:`jigsaw.tiles.assembly.assemble` returns it. ``progress`` is told
+    what is under way, not counted: the assembly's total is already reached."""
     cost = table.seam_cost(placement, rows, cols)
-    for _ in range(MAX_ROUNDS):
+    for k in range(MAX_ROUNDS):
         segment = largest_segment(table, placement, rows, cols)
+        progress.start(None, f"moving the largest segment ({len(segment)} tiles, round {k + 1})")
         options = [
             fill(table.growth(rows, cols, fixed_frame=True), block, at)
             for block, at in moves(segment, rows, cols, table.copies)

@@ -153,7 +153,7 @@ def solve_tiles_with_confidence(
         placement = assemble(table, rows, cols, starts, progress)
         confidence = buddy_share(table, placement, rows, cols)
         if confidence < MOVED_BELOW:
-            placement = move_segments(table, placement, rows, cols)
+            placement = move_segments(table, placement, rows, cols, progress)
             confidence = buddy_share(table, placement, rows, cols)
         if not (turns or lossy) and n <= MENDED_UP_TO and confidence >= LOW_CONFIDENCE:
             placement = refine(placement, rows, cols, *table.raw, *table.buddies)

@@ -93,5 +93,24 @@ def test_the_segment_stage_turns_a_segment_that_came_together_turned_in_the_fram
     answer = answer.flatten()
     assert table.seam_cost(answer, rows, cols) > table.seam_cost(truth, rows, cols)
     assert len(largest_segment(table, answer, rows, cols)) == rows * rows
-    mended = move_segments(table, answer, rows, cols)  # the truth, or all of it turned by a half turn (same seams)
+    progress = Labels()
+    mended = move_segments(table, answer, rows, cols, progress)  # the truth, or it turned by a half (same seams)
     assert any(torch.equal(mended, turned_solution(truth, rows, cols, turns)) for turns in (0, 2))
+    assert progress.labels[0] == "moving the largest segment (36 tiles, round 1)" and progress.counted == 0
+
+
+class Labels:
+    """A progress that records the labels it is told and counts the units it is asked to count."""
+
+    def __init__(self):
+        self.labels, self.counted = [], 0
+
+    def start(self, total, label=None):
+        assert total is None
+        self.labels.append(label)
+
+    def advance(self, label=None):
+        self.counted += 1
+
+    def epoch(self, record):
+        pass

@@ -132,7 +132,8 @@ class CountingProgress:
         self.total, self.count, self.seen = None, 0, []
 
     def start(self, total, label=None):
-        self.total = total
+        if total is not None:  # None: the same total, a new label (as the CLI's bar takes it)
+            self.total = total
 
     def advance(self, label=None):
         self.count += 1

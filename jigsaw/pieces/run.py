@@ -98,12 +98,13 @@ class PieceSolverConfig:
         return self
 
     def method(self) -> str:
-        """The estimator, and where the network differs from the default one, as tables name a run: ``blackbox``,
-        ``assignment (edges, refine 1)``."""
+        """The estimator, and where the network (or ``blackbox``'s strength) differs from the default, as tables name
+        a run: ``blackbox``, ``blackbox (strength 20)``, ``assignment (edges, refine 1)``."""
         default = PieceSolverConfig()
+        changed = ("edges", "refine", "width", "layers") + (("strength",) if self.estimator == "blackbox" else ())
         changes = [
-            name if isinstance(value, bool) else f"{name} {value}"
-            for name in ("edges", "refine", "width", "layers")
+            name if isinstance(value, bool) else f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
+            for name in changed
             if (value := getattr(self, name)) != getattr(default, name)
         ]
         return f"{self.estimator} ({', '.join(changes)})" if changes else self.estimator

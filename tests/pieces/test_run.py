@@ -166,3 +166,11 @@ def test_a_checkpoint_from_before_schedules_resumes_at_a_constant_rate(tmp_path)
     del payload["config"]["schedule"]
     save_checkpoint(path, "piece-solver", payload["config"], payload["state_dict"], payload["meta"])
     assert PieceSolverRun.load(path).config.schedule == "constant"
+
+
+def test_a_run_is_named_by_its_estimator_and_what_differs_from_the_defaults():
+    assert PieceSolverConfig(estimator="blackbox").method() == "blackbox"
+    assert PieceSolverConfig(estimator="blackbox", strength=20.0).method() == "blackbox (strength 20)"
+    assert PieceSolverConfig(estimator="gumbel-sinkhorn", strength=20.0).method() == "gumbel-sinkhorn"  # not used
+    named = PieceSolverConfig(estimator="assignment", edges=True, refine=1, width=128).method()
+    assert named == "assignment (edges, refine 1, width 128)"

@@ -273,11 +273,16 @@ def anchors(block: Block, rows: int, cols: int) -> list[tuple[int, int] | None]:
     return [(r, c) for r in range(rows - height + 1) for c in range(cols - width + 1)]
 
 
+def turned_candidates(candidates: Tensor, quarter_turns: int) -> Tensor:
+    """Candidates ``4 t + q`` (any shape) of tiles turned ``quarter_turns`` further counter-clockwise: the same tiles,
+    each tile's own turn grown by as much."""
+    return candidates - candidates % TURNS + (candidates % TURNS + quarter_turns) % TURNS
+
+
 def turned_solution(placement: Tensor, rows: int, cols: int, quarter_turns: int) -> Tensor:
     """The candidates of a turned solution: the ``rows x cols`` grid of candidates ``4 t + q`` turned as a whole by
     ``quarter_turns`` counter-clockwise (each tile's own turn grows by as much); row-major, flattened."""
-    grid = torch.rot90(placement.view(rows, cols), quarter_turns)
-    return (grid - grid % TURNS + (grid % TURNS + quarter_turns) % TURNS).flatten()
+    return turned_candidates(torch.rot90(placement.view(rows, cols), quarter_turns), quarter_turns).flatten()
 
 
 def frames(rows: int, cols: int, copies: int) -> int:

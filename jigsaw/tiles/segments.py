@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
 from jigsaw.progress import SILENT, Progress
-from jigsaw.tiles.assembly import Block, CostTable, extent, fill
+from jigsaw.tiles.assembly import Block, CostTable, extent, fill, turned_candidates
 from jigsaw.tiles.seams import TURNS
 
 MAX_ROUNDS = 3
@@ -66,13 +66,14 @@ def turned_block(block: Block, quarter_turns: int) -> Block:
     as :func:`jigsaw.tiles.assembly.turned_solution` turns a whole solution: each tile's own turn grows by as much.
     Its top-left corner stays where it was."""
     top, left, height, width = extent(list(block.values()))
-    turned = {}
-    for candidate, (r, c) in block.items():
+    candidates = turned_candidates(torch.tensor(list(block)), quarter_turns).tolist()
+    positions = []
+    for r, c in block.values():
         r, c, h, w = r - top, c - left, height, width
         for _ in range(quarter_turns % TURNS):  # one turn: (r, c) of an h x w block -> (w - 1 - c, r), w x h
             r, c, h, w = w - 1 - c, r, w, h
-        turned[candidate - candidate % TURNS + (candidate % TURNS + quarter_turns) % TURNS] = (top + r, left + c)
-    return turned
+        positions.append((top + r, left + c))
+    return dict(zip(candidates, positions))
 
 
 def trimmed(block: Block, rows: int, cols: int) -> Block:

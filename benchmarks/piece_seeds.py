@@ -38,10 +38,10 @@ def main() -> None:
         parser.error(f"the runs are of several datasets or grids: {sorted(settings)}")
     ((dataset, grid),) = settings
     images, _ = load_dataset(dataset, train=False, root=args.data_dir)
-    rows = []
+    measured = []
     for run, model, config in runs:
         scores = placement_accuracy(model, images, grid)
-        rows.append(
+        measured.append(
             {
                 "run": str(run),
                 "method": config.method(),
@@ -52,20 +52,23 @@ def main() -> None:
                 "spread": "",
             }
         )
-        print(rows[-1], flush=True)
-    for method in dict.fromkeys(row["method"] for row in rows[: len(runs)]):
-        right = [row["pieces right %"] for row in rows[: len(runs)] if row["method"] == method]
-        rows.append(
+        print(measured[-1], flush=True)
+    means = []
+    for method in dict.fromkeys(row["method"] for row in measured):
+        same = [row for row in measured if row["method"] == method]
+        right = [row["pieces right %"] for row in same]
+        means.append(
             {
-                "run": f"mean of {len(right)}",
+                "run": f"mean of {len(same)}",
                 "method": method,
                 "seed": "",
                 "epochs": "",
                 "pieces right %": statistics.mean(right),
-                "perfect %": statistics.mean(row["perfect %"] for row in rows[: len(runs)] if row["method"] == method),
+                "perfect %": statistics.mean(row["perfect %"] for row in same),
                 "spread": max(right) - min(right),
             }
         )
+    rows = measured + means
     columns = ["run", "method", "seed", "epochs", "pieces right %", "perfect %", "spread"]
     report(f"piece_seeds_{dataset}-{grid}", f"{dataset} {grid}x{grid}, full test set, by seed", rows, columns)
 

@@ -131,8 +131,12 @@ def tiles_untuned(reports: list[dict]) -> str:
         worst = next(r for r in rows if r["image"].startswith("worst"))
         shuffles = len(rows) - 2
         name = report["benchmark"].removeprefix("bench_tile_sets_").split("_")
-        size = f" at {name[1]}" if re.fullmatch(r"\d+x\d+", name[1]) else ", its own size"
-        size = f", corners of {name[1].removesuffix('-corners')}" if name[1].endswith("-corners") else size
+        if re.fullmatch(r"\d+x\d+", name[1]):
+            size = f" at {name[1]}"
+        elif name[1].endswith("-corners"):
+            size = f", corners of {name[1].removesuffix('-corners')}"
+        else:
+            size = ", its own size"
         cells = [
             f"{name[0]}{size}",
             f"{rows[0]['tiles']:,}",

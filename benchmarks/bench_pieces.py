@@ -5,6 +5,7 @@
     scripts/train_piece_solvers.sh ste "4 2" 5 2    # the core's straight-through estimator
     SAMPLES=1 scripts/train_piece_solvers.sh E 14 1
     python benchmarks/bench_pieces.py --bundle best   # the table, docs/results/pieces.json, docs/pieces.png
+    python benchmarks/bench_pieces.py --bundle best --runs runs/pieces/*-blackbox-pieces   # add these runs' rows
 
 For each dataset and grid with trained runs in ``runs/pieces/``: every test image shuffled (its own permutation,
 seed 0) and solved by every estimator's model, and by the seam solver of the tile
@@ -82,6 +83,19 @@ def pixel_rows(dataset: str, images: torch.Tensor, labels: torch.Tensor, data_di
     return rows
 
 
+def bundle_model(model, checkpoint: Path, images: torch.Tensor, seen: torch.Tensor, grid: int, threads: int):
+    """Bundle ``checkpoint``'s ``model`` with the seam weight that mends it best on the training images ``seen``:
+    ``(its figure row, its row mended on the test images or None where it is not mended)``."""
+    dataset = load_piece_solver(checkpoint)[1].dataset
+    weight, tried = choose_seam_weight(model, seen, grid)
+    print(f"seam weight {weight:g} for {dataset} {grid}x{grid}; pieces right on training images: {tried}")
+    bundle(checkpoint, dataset, grid, weight)
+    mended = mended_row(model, images, dataset, grid, weight, tried, threads) if weight > 0 else None
+    if mended:
+        print(json.dumps(mended), flush=True)
+    return figure_row(model, images[0], grid, weight), mended
+
+
 def bundle(checkpoint: Path, dataset: str, grid: int, seam_weight: float) -> None:
     """Write ``checkpoint``'s model into ``jigsaw/assets`` in half precision (the model is small; its placements
     barely move: of the test pieces, the MNIST 7x7 ``assignment`` model places 88.5963 % right at full precision,
@@ -123,6 +137,76 @@ def mended_row(
         "puzzles_per_second": len(images) / seconds,
         "threads": threads,
     }
+
+
+def run_row(model, config, images: torch.Tensor, threads: int) -> dict:
+    """The row of one trained run: its placements of the test ``images``, scored and timed."""
+    started = time.perf_counter()
+    scores = placement_accuracy(model, images, config.grid)
+    seconds = time.perf_counter() - started
+    return {
+        "dataset": config.dataset,
+        "grid": config.grid,
+        "method": config.method(),
+        "images": len(images),
+        **scores,
+        "epochs": config.epochs,
+        "puzzles_per_second": len(images) / seconds,
+        "threads": threads,
+    }
+
+
+def add_runs(folders: list[Path], data_dir: str, threads: int, best: bool) -> None:
+    """Measure the runs in ``folders`` only and put their rows into the JSON beside the others, each after the last
+    row of its dataset and grid that names a learned run (in place of a row of the same method). With ``best``, a
+    run that places more pieces right than every other row of its grid is bundled (the grid's ``bundled + seams``
+    row replaced), and the figure drawn again with the bundled models."""
+    rows = json.loads(DOCS.read_text())
+    bundled = False
+    for folder in folders:
+        model, config, _ = load_piece_solver(folder / "checkpoint.pt")
+        images = load_dataset(config.dataset, train=False, root=data_dir)[0]
+        row = run_row(model, config, images, threads)
+        print(json.dumps(row), flush=True)
+        key = (config.dataset, config.grid)
+        if not grid_rows(rows, key):
+            raise SystemExit(f"{folder}: no rows of {config.dataset} {config.grid}x{config.grid} to add to")
+        others = [rows[i] for i in grid_rows(rows, key) if rows[i]["method"] not in (row["method"], "bundled + seams")]
+        replaced = [i for i in grid_rows(rows, key) if rows[i]["method"] == row["method"]]
+        if replaced:
+            rows[replaced[0]] = row
+        else:
+            rows.insert([i for i in grid_rows(rows, key) if "epochs" in rows[i]][-1] + 1, row)
+        if best and all(row["pieces_right"] > other["pieces_right"] for other in others):
+            rows = [r for i, r in enumerate(rows) if i not in grid_rows(rows, key) or r["method"] != "bundled + seams"]
+            seen = load_dataset(config.dataset, train=True, root=data_dir)[0][-1000:]
+            _, mended = bundle_model(model, folder / "checkpoint.pt", images, seen, config.grid, threads)
+            if mended:
+                rows.insert(grid_rows(rows, key)[-1] + 1, mended)
+            bundled = True
+    DOCS.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"wrote {DOCS}")
+    if bundled:
+        figure_rows = {}
+        for dataset in ("mnist", "fashion-mnist"):
+            image = load_dataset(dataset, train=False, root=data_dir)[0][0]
+            for grid in GRIDS:
+                if (figure := bundled_figure_row(image, dataset, grid)) is not None:
+                    figure_rows[(dataset, grid)] = figure
+        draw(figure_rows)
+
+
+def grid_rows(rows: list[dict], key: tuple[str, int]) -> list[int]:
+    """The indices of the rows of one ``(dataset, grid)``."""
+    return [i for i, r in enumerate(rows) if (r["dataset"], r["grid"]) == key]
+
+
+def draw(figure_rows: dict) -> None:
+    """``docs/pieces.png``: a row per dataset and grid, original | shuffled | recovered."""
+    keys = sorted(figure_rows)
+    columns = [torch.stack([figure_rows[k][i] for k in keys]) for i in range(3)]
+    write_labelled_grid(columns, ("original", "shuffled", "recovered"), PICTURE, force=True)
+    print(f"wrote {PICTURE} (rows: {', '.join(f'{d} {g}x{g}' for d, g in keys)})")
 
 
 def measured_runs(dataset: str, grid: int) -> list[tuple[Path, object, object]]:
@@ -167,8 +251,19 @@ def main() -> None:
         help="measure these grids only (28: the pixel solvers); the other grids' rows are kept from the JSON, and "
         "their figure rows drawn with the models already bundled",
     )
+    parser.add_argument(
+        "--runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="measure these run folders only and put their rows beside the others in the JSON (a row of the same "
+        "dataset, grid and method replaced); with --bundle best, bundle each that beats every row of its grid",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.runs:
+        add_runs(args.runs, args.data_dir, args.threads, args.bundle == "best")
+        return
     kept = [] if not DOCS.exists() else [r for r in json.loads(DOCS.read_text()) if r["grid"] not in args.grids]
     rows, figure_rows = [], {}
     for dataset in ("mnist", "fashion-mnist"):
@@ -182,21 +277,7 @@ def main() -> None:
                 continue
             bundled: tuple | None = None  # (model, checkpoint, pieces right) of the model to bundle at this grid
             for checkpoint, model, config in measured_runs(dataset, grid):
-                started = time.perf_counter()
-                scores = placement_accuracy(model, images, grid)
-                seconds = time.perf_counter() - started
-                rows.append(
-                    {
-                        "dataset": dataset,
-                        "grid": grid,
-                        "method": config.method(),
-                        "images": len(images),
-                        **scores,
-                        "epochs": config.epochs,
-                        "puzzles_per_second": len(images) / seconds,
-                        "threads": args.threads,
-                    }
-                )
+                rows.append(run_row(model, config, images, args.threads))
                 print(json.dumps(rows[-1]), flush=True)
                 better = bundled is None or rows[-1]["pieces_right"] > bundled[2]
                 if config.estimator == args.bundle or (args.bundle == "best" and better):
@@ -214,13 +295,8 @@ def main() -> None:
                 )
                 print(json.dumps(rows[-1]), flush=True)
             if bundled is not None and bundled[2] > rows[-1]["pieces_right"]:
-                weight, tried = choose_seam_weight(bundled[0], seen, grid)
-                print(f"seam weight {weight:g} for {dataset} {grid}x{grid}; pieces right on training images: {tried}")
-                bundle(bundled[1], dataset, grid, weight)
-                figure_rows[(dataset, grid)] = figure_row(bundled[0], images[0], grid, weight)
-                if weight > 0:
-                    rows.append(mended_row(bundled[0], images, dataset, grid, weight, tried, args.threads))
-                    print(json.dumps(rows[-1]), flush=True)
+                figure_rows[(dataset, grid)], mended = bundle_model(*bundled[:2], images, seen, grid, args.threads)
+                rows += [mended] if mended else []
             elif bundled is not None:
                 print(f"not bundled: {dataset} {grid}x{grid} places fewer pieces right than the seam solver")
         if 28 in args.grids:
@@ -232,10 +308,7 @@ def main() -> None:
     DOCS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {DOCS}")
     if figure_rows:
-        keys = sorted(figure_rows)
-        columns = [torch.stack([figure_rows[k][i] for k in keys]) for i in range(3)]
-        write_labelled_grid(columns, ("original", "shuffled", "recovered"), PICTURE, force=True)
-        print(f"wrote {PICTURE} (rows: {', '.join(f'{d} {g}x{g}' for d, g in keys)})")
+        draw(figure_rows)
 
 
 if __name__ == "__main__":

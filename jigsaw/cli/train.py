@@ -339,6 +339,11 @@ class PieceEstimator(str, Enum):
     assignment = "assignment"
 
 
+class PieceLoss(str, Enum):
+    image = "image"
+    pieces = "pieces"
+
+
 class Schedule(str, Enum):
     cosine = "cosine"
     constant = "constant"
@@ -406,6 +411,14 @@ def train_piece_solver(
             "to find the placement the loss would rather have.",
         ),
     ] = 5.0,
+    loss: Annotated[
+        PieceLoss,
+        typer.Option(
+            help="The reconstruction's error (every estimator but assignment): of the assembled image (Mena et al.'s), "
+            "or of each piece against the cell it is placed in — the same number for a hard placement, but linear "
+            "in the placement, so its gradient is every piece's error at every cell.",
+        ),
+    ] = PieceLoss.image,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the weights, batches and shuffles.")] = 0,
     limit: LimitOption = None,
     resume: ResumeOption = False,

@@ -51,6 +51,12 @@ SIDE = 28
 GRIDS = (2, 4, 7, 14)
 """The grids whose pieces tile a 28-pixel side exactly."""
 ESTIMATORS = ("ste", "ste-sinkhorn", "blackbox", "gumbel-sinkhorn", "assignment")
+LOSSES = ("image", "pieces")
+"""How the reconstruction's error is written (the estimators but ``assignment``): the mean squared error of the image
+the placement assembles (``image``, Mena et al.'s), or the mean of each piece's squared error against the cell it is
+placed in (``pieces``). The two are the same number for a hard placement; the second is linear in the placement
+matrix, so its gradient — what ``ste`` hands on and ``blackbox`` moves the scores by — is every piece's error at every
+cell, whichever placement was drawn (see :func:`training_loss`)."""
 SCHEDULES = ("cosine", "constant")
 """How the learning rate moves over a run: from ``lr`` down to 0 along a half cosine over all its steps (the
 default), or not at all; why, in ``docs/research-log.md`` (2026-12-03)."""
@@ -75,6 +81,7 @@ class PieceSolverConfig:
     samples: int = 5  # placements per puzzle and step, Gumbel-perturbed for every estimator (5: as Mena et al.)
     schedule: str = "cosine"  # of the learning rate: SCHEDULES
     strength: float = 5.0  # blackbox: how far the scores move toward the loss's preferred placement
+    loss: str = "image"  # of the reconstruction: LOSSES
 
     def validate(self, path: object = None) -> PieceSolverConfig:
         check_run_settings(path, lr=self.lr, seed=self.seed, epochs=self.epochs, limit=self.limit)
@@ -84,6 +91,8 @@ class PieceSolverConfig:
             raise JigsawError(f"--grid {self.grid}: 28-pixel images cut into {', '.join(map(str, GRIDS))} per side")
         if self.estimator not in ESTIMATORS:
             raise JigsawError(f"unknown estimator {self.estimator!r}; choose {' or '.join(ESTIMATORS)}")
+        if self.loss not in LOSSES:
+            raise JigsawError(f"unknown loss {self.loss!r}; choose {' or '.join(LOSSES)}")
         if self.schedule not in SCHEDULES:
             raise JigsawError(f"unknown learning-rate schedule {self.schedule!r}; choose {' or '.join(SCHEDULES)}")
         for name in ("batch_size", "width", "layers", "iterations", "samples"):
@@ -102,8 +111,15 @@ class PieceSolverConfig:
         a run: ``blackbox``, ``blackbox (strength 20)``, ``assignment (edges, refine 1)``."""
         default = PieceSolverConfig()
         changed = ("edges", "refine", "width", "layers") + (("strength",) if self.estimator == "blackbox" else ())
+        changed += ("loss",) if self.estimator != "assignment" else ()
         changes = [
-            name if isinstance(value, bool) else f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
+            name
+            if isinstance(value, bool)
+            else f"{name} {value:g}"
+            if isinstance(value, float)
+            else f"{value} loss"
+            if name == "loss"
+            else f"{name} {value}"
             for name in changed
             if (value := getattr(self, name)) != getattr(default, name)
         ]
@@ -143,6 +159,7 @@ def training_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tens
     if config.estimator == "assignment":
         return torch.stack([assignment_loss(log_alpha, pieces, shuffled) for log_alpha in every_pass]).mean()
     pieces, shuffled = pieces - 0.5, shuffled - 0.5
+    errors = piece_errors(pieces, shuffled) if config.loss == "pieces" else None
     losses = []
     for _, log_alpha in itertools.product(range(config.samples), every_pass):
         if config.estimator == "gumbel-sinkhorn":
@@ -154,8 +171,17 @@ def training_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tens
             else:
                 through = None if config.estimator == "ste" else (config.temperature, config.iterations)
                 matrix = straight_through_placement(log_alpha, noise, through)
-        losses.append(F.mse_loss(place(matrix, shuffled), pieces))
+        if errors is None:
+            losses.append(F.mse_loss(place(matrix, shuffled), pieces))
+        else:
+            losses.append((matrix * errors).sum((1, 2)).mean() / matrix.shape[1])
     return torch.stack(losses).mean()
+
+
+def piece_errors(pieces: Tensor, shuffled: Tensor) -> Tensor:
+    """``(B, cell, piece)``: the mean squared error of every shuffled piece against the original piece of every cell.
+    Summed over a hard placement's pairs and divided by the cells, the image's mean squared error."""
+    return torch.cdist(pieces.flatten(2), shuffled.flatten(2)).square() / pieces[0, 0].numel()
 
 
 def assignment_loss(log_alpha: Tensor, pieces: Tensor, shuffled: Tensor) -> Tensor:
@@ -170,7 +196,7 @@ def assignment_loss(log_alpha: Tensor, pieces: Tensor, shuffled: Tensor) -> Tens
     return (by_cell.mean() + by_piece.mean()) / 2
 
 
-OLDER_DEFAULTS = {"schedule": "constant"}
+OLDER_DEFAULTS = {"schedule": "constant", "loss": "image"}
 """What a checkpoint written before a config field existed trained with."""
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -10,24 +11,30 @@ from jigsaw.cli import app
 from jigsaw.errors import JigsawError
 from jigsaw.files import read_image, write_image
 from jigsaw.pieces.metrics import score_placements
-from jigsaw.pieces.model import assemble_pieces
+from jigsaw.pieces.model import assemble_pieces, place
 from jigsaw.pieces.run import (
     PieceSolverConfig,
     PieceSolverRun,
     assignment_loss,
+    piece_errors,
     placement_accuracy,
     shuffled_pieces,
     train,
 )
 from jigsaw.progress import Callbacks
+from jigsaw.relaxed import permutation_matrix
 from jigsaw.runs import RunFolder
 
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("estimator", ["ste", "blackbox", "assignment"])
-def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root, estimator):
-    run = PieceSolverRun(PieceSolverConfig(grid=2, estimator=estimator, epochs=2, limit=1000, batch_size=32))
+@pytest.mark.parametrize(
+    "estimator, options",
+    [("ste", {}), ("blackbox", {}), ("blackbox", {"loss": "pieces", "strength": 1000.0}), ("assignment", {})],
+)
+def test_a_few_epochs_beat_chance(tmp_path, mnist_train, mnist_test, dataset_root, estimator, options):
+    config = PieceSolverConfig(grid=2, estimator=estimator, epochs=2, limit=1000, batch_size=32, **options)
+    run = PieceSolverRun(config)
     train(run, RunFolder(tmp_path / "run"), dataset_root)
     images = mnist_test[0][:300]
     learned = placement_accuracy(run.model, images, 2)
@@ -48,6 +55,28 @@ def test_the_assignment_loss_takes_any_pixel_identical_piece_as_right():
     loss = lambda scores: float(assignment_loss(scores, pieces, pieces))
     assert loss(truth) == pytest.approx(loss(blanks_swapped)) and loss(truth) < 1e-3
     assert loss(others_swapped) > 5
+
+
+def test_the_pieces_loss_is_the_image_loss_on_a_hard_placement_and_linear_in_it():
+    """``loss pieces`` writes the reconstruction's error as each placed piece's error at its cell: the same number as
+    the image's mean squared error for every hard placement, and a gradient that is every piece's error at every
+    cell, whichever placement it was taken at."""
+    images = torch.rand(3, 1, 28, 28)
+    pieces, shuffled = shuffled_pieces(images, 7, torch.Generator().manual_seed(0))
+    errors = piece_errors(pieces, shuffled)
+    gradients = []
+    for seed in (1, 2):
+        perms = torch.stack([torch.randperm(49, generator=torch.Generator().manual_seed(seed + k)) for k in range(3)])
+        matrix = permutation_matrix(perms).float().requires_grad_()
+        per_piece = (matrix * errors).sum((1, 2)).mean() / 49
+        image = F.mse_loss(place(matrix, shuffled), pieces)
+        assert per_piece.item() == pytest.approx(image.item(), rel=1e-5)
+        per_piece.backward()
+        gradients.append(matrix.grad)
+    assert torch.equal(gradients[0], gradients[1]) and torch.allclose(gradients[0], errors / (3 * 49))
+    assert PieceSolverConfig(estimator="blackbox", loss="pieces").method() == "blackbox (pieces loss)"
+    with pytest.raises(JigsawError, match="unknown loss"):
+        PieceSolverConfig(loss="pixels").validate()
 
 
 def interrupt(record: dict) -> None:

@@ -83,10 +83,9 @@ def pixel_rows(dataset: str, images: torch.Tensor, labels: torch.Tensor, data_di
     return rows
 
 
-def bundle_model(model, checkpoint: Path, images: torch.Tensor, seen: torch.Tensor, grid: int, threads: int):
+def bundle_model(model, checkpoint: Path, dataset: str, grid: int, images, seen, threads: int):
     """Bundle ``checkpoint``'s ``model`` with the seam weight that mends it best on the training images ``seen``:
     ``(its figure row, its row mended on the test images or None where it is not mended)``."""
-    dataset = load_piece_solver(checkpoint)[1].dataset
     weight, tried = choose_seam_weight(model, seen, grid)
     print(f"seam weight {weight:g} for {dataset} {grid}x{grid}; pieces right on training images: {tried}")
     bundle(checkpoint, dataset, grid, weight)
@@ -180,7 +179,7 @@ def add_runs(folders: list[Path], data_dir: str, threads: int, best: bool) -> No
         if best and all(row["pieces_right"] > other["pieces_right"] for other in others):
             rows = [r for i, r in enumerate(rows) if i not in grid_rows(rows, key) or r["method"] != "bundled + seams"]
             seen = load_dataset(config.dataset, train=True, root=data_dir)[0][-1000:]
-            _, mended = bundle_model(model, folder / "checkpoint.pt", images, seen, config.grid, threads)
+            _, mended = bundle_model(model, folder / "checkpoint.pt", *key, images, seen, threads)
             if mended:
                 rows.insert(grid_rows(rows, key)[-1] + 1, mended)
             bundled = True
@@ -295,7 +294,10 @@ def main() -> None:
                 )
                 print(json.dumps(rows[-1]), flush=True)
             if bundled is not None and bundled[2] > rows[-1]["pieces_right"]:
-                figure_rows[(dataset, grid)], mended = bundle_model(*bundled[:2], images, seen, grid, args.threads)
+                model, checkpoint = bundled[:2]
+                figure_rows[(dataset, grid)], mended = bundle_model(
+                    model, checkpoint, dataset, grid, images, seen, args.threads
+                )
                 rows += [mended] if mended else []
             elif bundled is not None:
                 print(f"not bundled: {dataset} {grid}x{grid} places fewer pieces right than the seam solver")

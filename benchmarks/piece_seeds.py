@@ -2,6 +2,7 @@
 trained with different seeds, each measured on the full test set, and each estimator's mean and spread.
 
     scripts/train_piece_seeds.sh                       # MNIST 4x4: blackbox and gumbel-sinkhorn, seeds 1 and 2
+    GRID=2 EPOCHS=2 ESTIMATORS="blackbox-pieces gumbel-sinkhorn" scripts/train_piece_seeds.sh   # at 2x2
     OMP_NUM_THREADS=1 python benchmarks/piece_seeds.py runs/pieces/mnist-4-blackbox \\
         runs/pieces/mnist-4-gumbel-sinkhorn runs/piece-seeds/mnist-4-*
 

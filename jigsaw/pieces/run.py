@@ -2,7 +2,8 @@
 
 Two losses. The reconstruction's, as Mena et al. train their jigsaw network: the mean squared error between the
 image the placement assembles from the shuffled pieces and the original; it needs nothing but the original image,
-and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric. The
+and pixel-identical pieces (MNIST's black margins) are interchangeable under it, as under the metric; written as the
+assembled image's error or as each placed piece's error at its cell (:data:`LOSSES`). The
 ``estimator`` decides how the placement is made in training — ``ste``, ``ste-sinkhorn`` and ``blackbox``:
 Gumbel-perturbed hard placements, their gradients made three ways (:mod:`jigsaw.pieces.model`); ``gumbel-sinkhorn``:
 Gumbel-Sinkhorn matrices — and nothing else differs between them: the same network, data, budget. And, with the
@@ -93,6 +94,8 @@ class PieceSolverConfig:
             raise JigsawError(f"unknown estimator {self.estimator!r}; choose {' or '.join(ESTIMATORS)}")
         if self.loss not in LOSSES:
             raise JigsawError(f"unknown loss {self.loss!r}; choose {' or '.join(LOSSES)}")
+        if self.estimator == "assignment" and self.loss != "image":
+            raise JigsawError("--loss is the reconstruction's; the assignment estimator learns the true assignment")
         if self.schedule not in SCHEDULES:
             raise JigsawError(f"unknown learning-rate schedule {self.schedule!r}; choose {' or '.join(SCHEDULES)}")
         for name in ("batch_size", "width", "layers", "iterations", "samples"):

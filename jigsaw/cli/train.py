@@ -408,7 +408,7 @@ def train_piece_solver(
         float,
         typer.Option(
             help="blackbox: how far the scores move against the loss's gradient (its largest entry, in score units) "
-            "to find the placement the loss would rather have.",
+            "to find the placement the loss would rather have; with --loss pieces, 1000 asks for the original.",
         ),
     ] = 5.0,
     loss: Annotated[

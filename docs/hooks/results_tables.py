@@ -119,7 +119,8 @@ def tiles_per_photo(detail: dict) -> str:
 
 
 def tiles_untuned(reports: list[dict]) -> str:
-    """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation."""
+    """One row per ``tiles_untuned_*.json`` (``scripts/bench_untuned_tiles.sh``): a set, a size and an orientation;
+    the worst puzzle's PSNR against the photograph where the run measured it (``--near``)."""
     lines = [
         "| set | pieces | tile | orientation | shuffles | mean direct | within 2 grey levels | mean neighbour "
         "| perfect | mean time | worst neighbour |",
@@ -148,7 +149,8 @@ def tiles_untuned(reports: list[dict]) -> str:
             f"{mean['neighbour %']:.1f} %",
             f"{mean['perfect']} of {shuffles}",
             f"{mean['seconds']:.2f} s",
-            f"{worst['neighbour %']:.1f} % ({worst['image'][7:]}, seed {worst['seed']})",
+            f"{worst['neighbour %']:.1f} % ({worst['image'][7:]}, seed {worst['seed']}"
+            + (f"; PSNR {worst['PSNR dB']:.1f} dB)" if "PSNR dB" in worst else ")"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

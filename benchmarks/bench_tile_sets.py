@@ -15,8 +15,8 @@ puzzle as JPEG gets). With ``--rotations`` every tile is also turned at random a
 (accuracies at the best whole turn; ``upright``: the solver's own whole turn was that one). ``--large`` solves with
 the listed cost table the solver uses from ``LARGE_FROM`` tiles on (:mod:`jigsaw.tiles.listed`). Perfect: every tile
 in its own cell (and upright). With ``--near L`` (known orientation only) two more columns count a tile as in place when
-every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.metrics.nearly_direct_accuracy`),
-and a third is the answer's PSNR against the original (100 dB where equal).
+every pixel is within L grey levels of its cell's own tile (:func:`jigsaw.tiles.metrics.nearly_direct_accuracy`).
+PSNR: the answer's against the photograph (100 dB where equal; turned tiles at the best whole turn).
 Peak memory is this process's maximum resident set so far.
 ``--set skimage`` takes the photographs that ship inside scikit-image. ``--size WxH`` first scales each image (Lanczos,
 aspect kept) to cover W x H pixels and crops the centre: a set at another puzzle size, e.g. 756x560 for 27 x 20 tiles
@@ -36,22 +36,29 @@ from torch import Tensor
 
 from common import report, tile_set
 from jigsaw.files import crop_to_multiple
-from jigsaw.pieces.metrics import score_pieces
 from jigsaw.tiles import solver
 from jigsaw.tiles.evaluate import evaluate_tiles
 from jigsaw.tiles.grid import cut
-from jigsaw.tiles.metrics import nearly_direct_accuracy
+from jigsaw.tiles.metrics import answer_psnr, nearly_direct_accuracy
+
+
+def originals(image: Tensor, tile: int) -> tuple[Tensor, int, int]:
+    """``(the image's tiles (N, C, tile, tile) row-major, rows, cols)``, cut as the benchmark cut the puzzle."""
+    image = crop_to_multiple(image, tile, tile)
+    rows, cols = image.shape[1] // tile, image.shape[2] // tile
+    return cut(image, rows, cols), rows, cols
 
 
 def nearly(image: Tensor, result: dict, tile: int, levels: float) -> dict:
-    """The ``--near`` columns of one solved image, and the PSNR of the answer against the original (100 dB where
-    they are equal): how far from the picture the misplaced tiles leave it."""
-    image = crop_to_multiple(image, tile, tile)
-    originals = cut(image, image.shape[1] // tile, image.shape[2] // tile)
-    arrangement = torch.tensor(result["arrangement"])
-    direct = nearly_direct_accuracy(arrangement, originals, levels)
-    psnr = score_pieces(originals[None], originals[arrangement][None])["psnr"]
-    return {"direct ≈ %": 100 * direct, "perfect ≈": int(direct == 1.0), "PSNR dB": psnr}
+    """The ``--near`` columns of one solved image."""
+    direct = nearly_direct_accuracy(torch.tensor(result["arrangement"]), originals(image, tile)[0], levels)
+    return {"direct ≈ %": 100 * direct, "perfect ≈": int(direct == 1.0)}
+
+
+def psnr(image: Tensor, result: dict, tile: int) -> float:
+    """The PSNR of one answer against the photograph (:func:`jigsaw.tiles.metrics.answer_psnr`)."""
+    turns = torch.tensor(result["turns"]) if "turns" in result else None
+    return answer_psnr(torch.tensor(result["arrangement"]), *originals(image, tile), turns)
 
 
 def main() -> None:
@@ -109,6 +116,7 @@ def main() -> None:
                     "confidence": result["confidence"],
                     **({"upright": int(result["upright"])} if args.rotations else {}),
                     **(nearly(image, result, args.tile, args.near) if args.near is not None else {}),
+                    "PSNR dB": psnr(image, result, args.tile),
                     "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 }
             )
@@ -127,14 +135,11 @@ def main() -> None:
             "confidence": mean("confidence"),
             **({"upright": sum(r["upright"] for r in rows)} if args.rotations else {}),
             **(
-                {
-                    "direct ≈ %": mean("direct ≈ %"),
-                    "perfect ≈": sum(r["perfect ≈"] for r in rows),
-                    "PSNR dB": mean("PSNR dB"),
-                }
+                {"direct ≈ %": mean("direct ≈ %"), "perfect ≈": sum(r["perfect ≈"] for r in rows)}
                 if args.near is not None
                 else {}
             ),
+            "PSNR dB": mean("PSNR dB"),
             "peak MiB": max(r["peak MiB"] for r in rows),
         }
     )

@@ -1,7 +1,10 @@
+import math
+
 import pytest
 import torch
 
 from jigsaw.tiles.metrics import (
+    answer_psnr,
     direct_accuracy,
     nearly_direct_accuracy,
     neighbour_accuracy,
@@ -75,3 +78,19 @@ def test_nearly_direct_accuracy_counts_tiles_within_the_tolerance_as_in_place():
     assert nearly_direct_accuracy(swapped, tiles, 2) == 0.5
     assert nearly_direct_accuracy(swapped, tiles, 1) == 0.0
     assert nearly_direct_accuracy(torch.arange(4), tiles, 0) == 1.0
+
+
+def test_the_answer_psnr_is_100_db_for_the_picture_or_the_picture_turned_and_falls_with_the_error():
+    rows, cols = 2, 3
+    tiles = torch.rand(6, 1, 3, 3, generator=torch.Generator().manual_seed(1))
+    assert answer_psnr(torch.arange(6), tiles, rows, cols) == 100.0
+    # the true picture turned by 180 degrees, every tile turned with it: the same picture at its best whole turn
+    assert answer_psnr(torch.arange(6).flip(0), tiles, rows, cols, torch.full((6,), 2)) == 100.0
+    near, far = tiles.clone(), tiles.clone()
+    near[1] = near[0] + 2 / 255  # tiles 0 and 1 two grey levels apart
+    far[1] = 1 - far[0]
+    swapped = torch.tensor([1, 0, 2, 3, 4, 5])
+    expected = 10 * math.log10(1 / ((2 / 255) ** 2 * 2 / 6))  # two of six tiles off by two grey levels
+    assert answer_psnr(swapped, near, rows, cols) == pytest.approx(expected)
+    assert answer_psnr(swapped, far, rows, cols) < answer_psnr(swapped, near, rows, cols) - 20
+    assert answer_psnr(torch.arange(6), tiles, rows, cols, torch.tensor([0, 1, 0, 0, 0, 0])) < 100.0

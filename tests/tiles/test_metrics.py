@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+from jigsaw.tiles.grid import cut
 from jigsaw.tiles.metrics import (
     answer_psnr,
     direct_accuracy,
@@ -94,3 +95,17 @@ def test_the_answer_psnr_is_100_db_for_the_picture_or_the_picture_turned_and_fal
     assert answer_psnr(swapped, near, rows, cols) == pytest.approx(expected)
     assert answer_psnr(swapped, far, rows, cols) < answer_psnr(swapped, near, rows, cols) - 20
     assert answer_psnr(torch.arange(6), tiles, rows, cols, torch.tensor([0, 1, 0, 0, 0, 0])) < 100.0
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_the_answer_psnr_of_a_square_picture_turned_as_a_whole_is_100_db(quarter_turns):
+    image = torch.rand(1, 6, 6, generator=torch.Generator().manual_seed(quarter_turns))
+    tiles = cut(image, 2, 2)
+    shown = cut(torch.rot90(image, quarter_turns, dims=(-2, -1)), 2, 2)  # what each cell of the turned picture shows
+    arrangement, turns = zip(
+        *[
+            next((i, q) for i in range(4) for q in range(4) if torch.equal(torch.rot90(tiles[i], q, (-2, -1)), cell))
+            for cell in shown
+        ]
+    )
+    assert answer_psnr(torch.tensor(arrangement), tiles, 2, 2, torch.tensor(turns)) == 100.0

@@ -24,6 +24,7 @@ the bundle, and a row ``bundled + seams``: that model mended with that weight on
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
@@ -161,10 +162,11 @@ def add_runs(folders: list[Path], data_dir: str, threads: int, best: bool) -> No
     run that places more pieces right than every other row of its grid is bundled (the grid's ``bundled + seams``
     row replaced), and the figure drawn again with the bundled models."""
     rows = json.loads(DOCS.read_text())
+    test_images = functools.cache(lambda dataset: load_dataset(dataset, train=False, root=data_dir)[0])
     bundled = False
     for folder in folders:
         model, config, _ = load_piece_solver(folder / "checkpoint.pt")
-        images = load_dataset(config.dataset, train=False, root=data_dir)[0]
+        images = test_images(config.dataset)
         row = run_row(model, config, images, threads)
         print(json.dumps(row), flush=True)
         key = (config.dataset, config.grid)
@@ -188,7 +190,7 @@ def add_runs(folders: list[Path], data_dir: str, threads: int, best: bool) -> No
     if bundled:
         figure_rows = {}
         for dataset in ("mnist", "fashion-mnist"):
-            image = load_dataset(dataset, train=False, root=data_dir)[0][0]
+            image = test_images(dataset)[0]
             for grid in GRIDS:
                 if (figure := bundled_figure_row(image, dataset, grid)) is not None:
                     figure_rows[(dataset, grid)] = figure

@@ -115,17 +115,7 @@ class PieceSolverConfig:
         default = PieceSolverConfig()
         changed = ("edges", "refine", "width", "layers") + (("strength",) if self.estimator == "blackbox" else ())
         changed += ("loss",) if self.estimator != "assignment" else ()
-        changes = [
-            name
-            if isinstance(value, bool)
-            else f"{name} {value:g}"
-            if isinstance(value, float)
-            else f"{value} loss"
-            if name == "loss"
-            else f"{name} {value}"
-            for name in changed
-            if (value := getattr(self, name)) != getattr(default, name)
-        ]
+        changes = [_change(name, value) for name in changed if (value := getattr(self, name)) != getattr(default, name)]
         return f"{self.estimator} ({', '.join(changes)})" if changes else self.estimator
 
     def network(self) -> PieceSolverNet:
@@ -141,6 +131,15 @@ class PieceSolverConfig:
     def steps_left(self, epochs_done: int, world_size: int = 1) -> int:
         """Training steps still to run (for a progress bar)."""
         return steps_per_epoch(self.dataset, self.limit, self.batch_size, world_size) * (self.epochs - epochs_done)
+
+
+def _change(name: str, value: object) -> str:
+    """How :meth:`PieceSolverConfig.method` names one setting that differs from the default."""
+    if isinstance(value, bool):
+        return name
+    if name == "loss":
+        return f"{value} loss"
+    return f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
 
 
 def shuffled_pieces(images: Tensor, grid: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -174,11 +173,14 @@ def training_loss(net, config: PieceSolverConfig, pieces: Tensor, shuffled: Tens
             else:
                 through = None if config.estimator == "ste" else (config.temperature, config.iterations)
                 matrix = straight_through_placement(log_alpha, noise, through)
-        if errors is None:
-            losses.append(F.mse_loss(place(matrix, shuffled), pieces))
-        else:
-            losses.append((matrix * errors).sum((1, 2)).mean() / matrix.shape[1])
+        losses.append(F.mse_loss(place(matrix, shuffled), pieces) if errors is None else piece_loss(matrix, errors))
     return torch.stack(losses).mean()
+
+
+def piece_loss(matrix: Tensor, errors: Tensor) -> Tensor:
+    """The ``pieces`` form of the reconstruction's error: each placed piece's error at its cell, ``errors`` of
+    :func:`piece_errors` weighted by the placement ``matrix`` ``(B, cell, piece)``, over the cells and puzzles."""
+    return (matrix * errors).sum((1, 2)).mean() / matrix.shape[1]
 
 
 def piece_errors(pieces: Tensor, shuffled: Tensor) -> Tensor:

@@ -49,16 +49,17 @@ def originals(image: Tensor, tile: int) -> tuple[Tensor, int, int]:
     return cut(image, rows, cols), rows, cols
 
 
-def nearly(image: Tensor, result: dict, tile: int, levels: float) -> dict:
-    """The ``--near`` columns of one solved image."""
-    direct = nearly_direct_accuracy(torch.tensor(result["arrangement"]), originals(image, tile)[0], levels)
-    return {"direct ≈ %": 100 * direct, "perfect ≈": int(direct == 1.0)}
-
-
-def psnr(image: Tensor, result: dict, tile: int) -> float:
-    """The PSNR of one answer against the photograph (:func:`jigsaw.tiles.metrics.answer_psnr`)."""
+def answer_columns(image: Tensor, result: dict, tile: int, levels: float | None) -> dict:
+    """The columns that compare one answer with the photograph: with ``levels`` (``--near``, known orientation) the
+    tiles in place within that many grey levels, and its PSNR (turned tiles at the best whole turn)."""
+    tiles, rows, cols = originals(image, tile)
+    arrangement = torch.tensor(result["arrangement"])
+    columns = {}
+    if levels is not None:
+        direct = nearly_direct_accuracy(arrangement, tiles, levels)
+        columns = {"direct ≈ %": 100 * direct, "perfect ≈": int(direct == 1.0)}
     turns = torch.tensor(result["turns"]) if "turns" in result else None
-    return answer_psnr(torch.tensor(result["arrangement"]), *originals(image, tile), turns)
+    return {**columns, "PSNR dB": answer_psnr(arrangement, tiles, rows, cols, turns)}
 
 
 def main() -> None:
@@ -115,8 +116,7 @@ def main() -> None:
                     "seconds": result["seconds"],
                     "confidence": result["confidence"],
                     **({"upright": int(result["upright"])} if args.rotations else {}),
-                    **(nearly(image, result, args.tile, args.near) if args.near is not None else {}),
-                    "PSNR dB": psnr(image, result, args.tile),
+                    **answer_columns(image, result, args.tile, args.near),
                     "peak MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 }
             )

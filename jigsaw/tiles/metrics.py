@@ -5,10 +5,11 @@ An arrangement ``(rows * cols,)`` names, for each cell in row-major order, the o
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
+
+from jigsaw.pixels.metrics import psnr
+from jigsaw.tiles.grid import turn_tiles
 
 
 def without_duplicate_swaps(arrangement: Tensor, tiles: Tensor) -> Tensor:
@@ -81,7 +82,7 @@ def turned_accuracies(
     upright already."""
     looks_same = torch.stack([(torch.rot90(tiles, q, dims=(-2, -1)) == tiles).flatten(1).all(1) for q in range(4)], 1)
     best = (-1.0, -1.0, 0)
-    for whole in range(4) if rows == cols else (0, 2):
+    for whole in whole_turns(rows, cols):
         shown = torch.rot90(arrangement.view(rows, cols), whole).flatten()
         turned = (torch.rot90(turns.view(rows, cols), whole).flatten() + whole) % 4
         shown = without_duplicate_swaps(shown, tiles)
@@ -99,19 +100,21 @@ def turned_accuracies(
 
 
 def answer_psnr(arrangement: Tensor, tiles: Tensor, rows: int, cols: int, turns: Tensor | None = None) -> float:
-    """The PSNR (dB; 100 where equal) of the picture an answer shows against the original: how far from the
-    photograph its misplaced tiles leave it, which the accuracies do not say (a sky tile a grey level from its own
-    costs a neighbour as much as a face in the sky). Cell ``k`` shows original tile ``arrangement[k]`` turned
-    ``turns[k]`` quarter turns counter-clockwise (none by default); ``tiles`` ``(N, C, s, s)`` in [0, 1], row-major.
-    Measured, as :func:`turned_accuracies`, at the best whole turn that keeps the grid's shape."""
-    shown = tiles[arrangement]
-    if turns is not None:
-        shown = torch.stack([torch.rot90(tile, int(q), dims=(-2, -1)) for tile, q in zip(shown, turns)])
+    """The PSNR (dB, :data:`~jigsaw.pixels.metrics.PSNR_CAP_DB` where equal) of the picture an answer shows against
+    the original: how far from the photograph its misplaced tiles leave it, which the accuracies do not say (a sky
+    tile a grey level from its own costs a neighbour as much as a face in the sky). Cell ``k`` shows original tile
+    ``arrangement[k]`` turned ``turns[k]`` quarter turns counter-clockwise (none by default); ``tiles``
+    ``(N, C, s, s)`` in [0, 1], row-major. Measured, as :func:`turned_accuracies`, at the best whole turn."""
+    shown = tiles[arrangement] if turns is None else turn_tiles(tiles[arrangement], turns)
     picture = shown.view(rows, cols, *tiles.shape[1:])
-    original = tiles.view(rows, cols, *tiles.shape[1:])
-    best = 0.0
-    for whole in (range(4) if rows == cols else (0, 2)) if turns is not None else (0,):
-        turned = torch.rot90(torch.rot90(picture, whole, dims=(0, 1)), whole, dims=(-2, -1))
-        mse = float((turned - original).pow(2).mean())
-        best = max(best, 100.0 if mse < 1e-10 else 10 * math.log10(1.0 / mse))
-    return best
+    original = tiles.view(rows, cols, *tiles.shape[1:]).flatten()
+    return max(
+        float(psnr(torch.rot90(torch.rot90(picture, whole, (0, 1)), whole, (-2, -1)).flatten()[None], original[None]))
+        for whole in (whole_turns(rows, cols) if turns is not None else (0,))
+    )
+
+
+def whole_turns(rows: int, cols: int) -> tuple[int, ...]:
+    """The quarter turns of a whole solution that keep a ``rows x cols`` grid's shape: all four where it is square,
+    else none and a half."""
+    return (0, 1, 2, 3) if rows == cols else (0, 2)
